@@ -1,0 +1,1 @@
+"""The platform-agnostic core of coworkbot. Never imports telegram or nio."""

@@ -1,0 +1,118 @@
+"""Wiring: one process, one database, one scheduler, every configured adapter.
+
+This is the one place that knows all the parts; adapters are imported only
+when configured, so a console run never loads python-telegram-bot or nio.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.core import Core
+from bot.messages import Adapter
+from bot.outbox import DeliveryWorker
+from bot.scheduler import Scheduler
+from storage.db import SessionFactory, create_db_engine, session_factory
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The running parts, for the adapters' factories and for tests."""
+
+    settings: Settings
+    sessions: SessionFactory
+    core: Core
+    worker: DeliveryWorker
+    scheduler: Scheduler
+    stop: asyncio.Event
+
+
+def open_database(settings: Settings) -> SessionFactory:
+    """Engine for DATABASE_URL, schema migrated to the latest revision."""
+    engine = create_db_engine(settings.database_url)
+    upgrade(engine)
+    return session_factory(engine)
+
+
+def configured_adapters(settings: Settings) -> list[str]:
+    """Platforms to start: Telegram if a token is set, Matrix if a homeserver is set, else console."""
+    platforms = []
+    if settings.telegram_token:
+        platforms.append("telegram")
+    if settings.matrix_homeserver:
+        platforms.append("matrix")
+    return platforms or ["console"]
+
+
+def schedule_jobs(runtime: Runtime) -> None:
+    """Every periodic job of the process, rebuilt from the database at each start."""
+
+
+async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adapter]]) -> None:
+    """Run until a signal, or until the console's input ends."""
+    sessions = open_database(settings)
+    adapters: dict[str, Adapter] = {}
+    worker = DeliveryWorker(sessions, adapters)
+    core = Core(settings, sessions, on_outbox=worker.wakeup.set)
+    runtime = Runtime(settings, sessions, core, worker, Scheduler(), asyncio.Event())
+    for adapter in make_adapters(runtime):
+        adapters[adapter.platform] = adapter
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, runtime.stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    for adapter in adapters.values():
+        await adapter.start(core.handle)
+    schedule_jobs(runtime)
+    runtime.scheduler.start()
+    delivery = asyncio.create_task(worker.run())
+    log.info("coworkbot running on %s", ", ".join(adapters))
+    try:
+        await runtime.stop.wait()
+        await worker.deliver_due()  # what the last commands queued still goes out
+    finally:
+        delivery.cancel()
+        runtime.scheduler.shutdown()
+        for adapter in adapters.values():
+            await adapter.stop()
+
+
+def platform_adapters(runtime: Runtime) -> list[Adapter]:
+    """The adapters for ``coworkbot run``."""
+    adapters: list[Adapter] = []
+    for platform in configured_adapters(runtime.settings):
+        if platform == "console":
+            adapters.append(console_adapter(runtime))
+        elif platform == "telegram":
+            from adapters.telegram import TelegramAdapter
+
+            adapters.append(TelegramAdapter(runtime.settings))
+        elif platform == "matrix":
+            from adapters.matrix import MatrixAdapter
+
+            adapters.append(MatrixAdapter(runtime.settings, runtime.sessions))
+    return adapters
+
+
+def console_adapter(runtime: Runtime, user: str = "me", space: str | None = None) -> Adapter:
+    from adapters.console import LOBBY, ConsoleAdapter
+    from bot.spaces import room_of_space
+
+    async def find_room(slug: str) -> str | None:
+        with runtime.sessions() as session:
+            return room_of_space(session, "console", slug)
+
+    room = LOBBY
+    if space:
+        with runtime.sessions() as session:
+            room = room_of_space(session, "console", space) or LOBBY
+    return ConsoleAdapter(user, room, find_room=find_room, on_quit=runtime.stop.set)

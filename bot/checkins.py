@@ -1,0 +1,136 @@
+"""Presence: /checkin, /checkout, /here.
+
+A member has at most one open check-in (not ended, not expired); checking in
+again updates that row in place rather than adding one, so "who is here" never
+shows a person twice. Expiry is computed in the space's time zone: the given
+duration, else the space's closing time today, else (after closing) midnight.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, func, select
+
+from bot.context import Context, UserError
+from bot.members import display
+from bot.messages import Reply
+from storage.models import CheckIn, Member, Space
+
+NOTE_MAX = 280
+MAX_DURATION = timedelta(hours=16)
+# "for 3h" and its translations; the duration is 90m, 3h, 1h30 or 2.5h.
+_FOR = r"(?:for|pour|per|por|για|za|für|fur)"
+_DURATION = re.compile(
+    rf"(?:^|\s){_FOR}\s+(?:(\d+(?:[.,]\d+)?)\s*h(?:ours?|rs?)?\s*(?:(\d+)\s*(?:m|min)?)?|(\d+)\s*(?:m|min|minutes?))\s*$",
+    re.IGNORECASE,
+)
+
+
+def split_duration(args: str) -> tuple[str, timedelta | None]:
+    """``logo work for 3h`` → (``logo work``, 3 hours)."""
+    match = _DURATION.search(args)
+    if not match:
+        return args.strip(), None
+    hours, minutes, only_minutes = match.groups()
+    if only_minutes:
+        delta = timedelta(minutes=int(only_minutes))
+    else:
+        delta = timedelta(hours=float(hours.replace(",", ".")), minutes=int(minutes or 0))
+    return args[: match.start()].strip(), delta
+
+
+def closing_at(space: Space, now: datetime) -> datetime:
+    """Today's closing time in the space's zone; after closing, the coming midnight."""
+    zone = ZoneInfo(space.timezone)
+    local = now.astimezone(zone)
+    hour, minute = (int(part) for part in space.closing_time.split(":"))
+    closing = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
+    if closing <= local:
+        closing = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=zone)
+    return closing
+
+
+def open_checkin(session: Session, member_id: int, now: datetime) -> CheckIn | None:
+    return session.exec(
+        select(CheckIn)
+        .where(CheckIn.member_id == member_id, CheckIn.ended_at.is_(None), CheckIn.expires_at > now)  # type: ignore[union-attr]
+        .order_by(col(CheckIn.id).desc())
+    ).first()
+
+
+def present(session: Session, space_id: int, now: datetime) -> list[tuple[CheckIn, Member]]:
+    """Who is checked in at a space now, earliest first."""
+    rows = session.exec(
+        select(CheckIn, Member)
+        .join(Member, Member.id == CheckIn.member_id)  # type: ignore[arg-type]
+        .where(CheckIn.space_id == space_id, CheckIn.ended_at.is_(None), CheckIn.expires_at > now)  # type: ignore[union-attr]
+        .order_by(CheckIn.started_at)
+    )
+    return list(rows.all())
+
+
+def present_counts(session: Session, now: datetime) -> dict[int, int]:
+    """Space id → how many are checked in now (for the directory)."""
+    rows = session.exec(
+        select(CheckIn.space_id, func.count())
+        .where(CheckIn.ended_at.is_(None), CheckIn.expires_at > now)  # type: ignore[union-attr]
+        .group_by(CheckIn.space_id)
+    )
+    return dict(rows.all())
+
+
+def checkin(ctx: Context, args: str) -> Reply:
+    """/checkin [note] [for 3h]"""
+    space = ctx.require_space()
+    note, duration = split_duration(args)
+    if len(note) > NOTE_MAX:
+        raise UserError("A note is limited to {limit} characters (yours has {length}).", limit=NOTE_MAX, length=len(note))
+    if duration is not None and not timedelta(minutes=1) <= duration <= MAX_DURATION:
+        raise UserError("A check-in lasts between 1 minute and {hours} hours.", hours=int(MAX_DURATION.total_seconds() // 3600))
+    expires = ctx.now + duration if duration else closing_at(space, ctx.now)
+    row = open_checkin(ctx.session, ctx.member.id, ctx.now)
+    if row is None:
+        row = CheckIn(member_id=ctx.member.id, space_id=space.id, started_at=ctx.now, expires_at=expires)
+    elif row.space_id != space.id:
+        row.space_id, row.started_at = space.id, ctx.now
+    row.note, row.expires_at = note, expires
+    ctx.session.add(row)
+    if ctx.member.home_space_id is None:
+        ctx.member.home_space_id = space.id  # the first check-in chooses the home space
+        ctx.session.add(ctx.member)
+    until = ctx.tr.time(expires, ctx.zone(space))
+    return Reply(ctx.t("Checked in at <b>{space}</b> until {time}. Welcome!", space=space.name, time=until))
+
+
+def checkout(ctx: Context, args: str) -> Reply:
+    """/checkout"""
+    row = open_checkin(ctx.session, ctx.member.id, ctx.now)
+    if row is None:
+        raise UserError("You are not checked in anywhere.")
+    row.ended_at = ctx.now
+    ctx.session.add(row)
+    space = ctx.session.get(Space, row.space_id)
+    return Reply(ctx.t("Checked out of <b>{space}</b>. See you soon!", space=space.name if space else "?"))
+
+
+def here(ctx: Context, args: str) -> Reply:
+    """/here: who is in now; those who keep presence private are only counted."""
+    space = ctx.require_space()
+    rows = present(ctx.session, space.id, ctx.now)
+    if not rows:
+        return Reply(ctx.t("Nobody is checked in at <b>{space}</b> right now.", space=space.name))
+    zone = ctx.zone(space)
+    visible = [(c, m) for c, m in rows if m.consent_presence]
+    hidden = len(rows) - len(visible)
+    lines = [ctx.tn("<b>{space}</b>: {n} person here now", "<b>{space}</b>: {n} people here now", len(rows), space=space.name)]
+    for check, member in visible:
+        since = ctx.tr.time(check.started_at, zone)
+        if check.note:
+            lines.append(ctx.t("• {name}, since {time}: {note}", name=display(member), time=since, note=check.note))
+        else:
+            lines.append(ctx.t("• {name}, since {time}", name=display(member), time=since))
+    if hidden:
+        lines.append(ctx.tn("+{n} other", "+{n} others", hidden))
+    return Reply("\n".join(lines))

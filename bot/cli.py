@@ -1,0 +1,73 @@
+"""``coworkbot`` command line. Imports stay inside the commands so ``--help`` is instant."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coworkbot", description="A chatbot for a network of coworking spaces.")
+    parser.add_argument("--config", help="TOML settings file (COWORKBOT_* variables override it)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start every configured adapter (console when none is)")
+    run.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+    console = sub.add_parser("console", help="a local chat in the terminal, reading stdin")
+    console.add_argument("--user", default="me", help="who speaks first (default: me)")
+    console.add_argument("--space", help="start in this space's room")
+    console.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply migrations")
+    spaces = sub.add_parser("spaces", help="bulk operations on spaces")
+    spaces_sub = spaces.add_subparsers(dest="action", required=True)
+    imp = spaces_sub.add_parser("import", help="create spaces from a CSV file: name,city,country,timezone[,language]")
+    imp.add_argument("file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from bot.config import ConfigError, load_settings
+    from bot.logs import setup_logging
+
+    try:
+        settings = load_settings(getattr(args, "config_sub", None) or args.config)
+    except (ConfigError, OSError) as exc:
+        print(f"coworkbot: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.secrets)
+    if args.command in ("run", "console"):
+        import asyncio
+
+        from bot import app
+
+        if args.command == "run":
+            factory = app.platform_adapters
+        else:
+            def factory(runtime: app.Runtime) -> list:  # type: ignore[type-arg]
+                return [app.console_adapter(runtime, args.user, args.space)]
+        try:
+            asyncio.run(app.serve(settings, factory))
+        except KeyboardInterrupt:
+            pass
+        return 0
+    if args.command == "db":
+        from storage.db import create_db_engine
+        from storage.migrate import upgrade
+
+        upgrade(create_db_engine(settings.database_url))
+        print("database is up to date")
+        return 0
+    if args.command == "spaces":
+        from bot.app import open_database
+        from bot.space_import import import_spaces
+
+        created, errors = import_spaces(open_database(settings), args.file)
+        print(f"{created} spaces created")
+        for error in errors:
+            print(f"  {error}", file=sys.stderr)
+        return 1 if errors else 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The one command table: name, least role, handler, help text.
+
+``/help`` and the platforms' command menus are generated from it, so a
+command exists in exactly one place.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot import checkins, members, spaces
+from bot.context import Context, Role
+from bot.i18n import N_, Translator
+from bot.messages import Reply
+
+Handler = Callable[[Context, str], Reply | list[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    role: Role
+    handler: Handler
+    summary: str  # msgid, translated when shown
+    usage: str = ""  # argument syntax, shown as typed (not translated)
+
+
+def help_command(ctx: Context, args: str) -> Reply:
+    """/help: the commands this user may use here, in their language."""
+    lines = [ctx.t("<b>What I can do for you</b>")]
+    for command in TABLE:
+        if command.role <= ctx.role:
+            usage = f" {command.usage}" if command.usage else ""
+            lines.append(f"<code>{ctx.prefix}{command.name}{usage}</code> — {ctx.t(command.summary)}")
+    return Reply("\n".join(lines))
+
+
+TABLE: tuple[Command, ...] = (
+    Command("start", Role.ALL, members.start, N_("set your language, home space and privacy choices")),
+    Command("help", Role.ALL, help_command, N_("list the commands you can use")),
+    Command("lang", Role.ALL, members.set_language, N_("choose your language"), "CODE"),
+    Command("checkin", Role.MEMBER, checkins.checkin, N_("check in at this space"), "[note] [for 3h]"),
+    Command("checkout", Role.MEMBER, checkins.checkout, N_("end your check-in")),
+    Command("here", Role.MEMBER, checkins.here, N_("who is here now")),
+    Command("spaces", Role.ALL, spaces.spaces_directory, N_("the spaces of the network")),
+    Command("space", Role.COORDINATOR, spaces.space_command, N_("create, link or unlink a space"),
+            "create NAME | CITY | COUNTRY | TIMEZONE [| LANG] · link SLUG · unlink"),
+    Command("manager", Role.COORDINATOR, members.manager_command, N_("appoint or remove a space manager"), "add|remove @user"),
+)
+BY_NAME: dict[str, Command] = {command.name: command for command in TABLE}
+
+
+def menu(tr: Translator, role: Role = Role.MEMBER) -> list[tuple[str, str]]:
+    """(name, description) pairs for a platform's command menu, in ``tr``'s language."""
+    return [(c.name, str(tr.t(c.summary))) for c in TABLE if c.role <= role]

@@ -1,0 +1,139 @@
+"""What a command handler gets: one transaction, the speaker, their space and language."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.i18n import Translator, translator
+from bot.messages import ChatRef, Message, Reply
+from storage.models import Member, Space
+
+
+class Role(IntEnum):
+    """Roles in increasing power; a command names the least role that may use it."""
+
+    ALL = 0
+    MEMBER = 1
+    MANAGER = 2
+    COORDINATOR = 3
+
+
+class UserError(Exception):
+    """Bad input or a refusal: the transaction is rolled back, the user gets the message.
+
+    ``msgid`` is translated in the reader's language with ``kwargs`` (escaped).
+    """
+
+    def __init__(self, msgid: str, **kwargs: Any) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.kwargs = kwargs
+
+
+@dataclass
+class Context:
+    """One command's world. Handlers read and write through ``session`` only.
+
+    ``chat_space`` is the space the chat is linked to (None in a direct chat or
+    an unlinked group); ``space`` is that, or the member's home space in a DM.
+    """
+
+    session: Session
+    settings: Settings
+    message: Message
+    member: Member
+    chat_space: Space | None
+    space: Space | None
+    role: Role
+    now: datetime
+    tr: Translator
+    is_manager_of: Callable[[int], bool]
+    outbox: list[Any] = field(default_factory=list)
+
+    @property
+    def lang(self) -> str:
+        return self.tr.lang
+
+    @property
+    def prefix(self) -> str:
+        """How this user types commands (``/`` or ``!``)."""
+        return self.message.prefix
+
+    def t(self, msgid: str, **kwargs: Any) -> Markup:
+        return self.tr.t(msgid, **kwargs)
+
+    def tn(self, singular: str, plural: str, n: int, **kwargs: Any) -> Markup:
+        return self.tr.tn(singular, plural, n, **kwargs)
+
+
+    def require_space(self) -> Space:
+        """The space this command is about, or a clear error saying how to get one."""
+        if self.space is None:
+            if self.message.chat.is_direct:
+                raise UserError("You have no home space yet. Check in once in your space's chat, or choose one with {p}start.")
+            raise UserError("This chat is not linked to a space yet. A coordinator can link it with {p}space link SLUG.")
+        return self.space
+
+    def require_manager(self, space: Space) -> None:
+        """Refuse unless the speaker manages ``space`` (coordinators manage every space)."""
+        if space.id is None or not self.is_manager_of(space.id):
+            raise UserError("Only a manager of {space} can do that.", space=space.name)
+
+    def zone(self, space: Space | None = None) -> ZoneInfo:
+        """The time zone of ``space`` (default: this context's), else the network's."""
+        space = space or self.space
+        return ZoneInfo(space.timezone if space else self.settings.network_timezone)
+
+    def translator_for(self, member: Member) -> Translator:
+        """The translator of another member, for messages they will read."""
+        return translator_for(member, self.settings)
+
+    def post(self, chat: ChatRef, reply: Reply, *, kind: str = "message",
+             batch_id: int | None = None, dedupe_key: str | None = None) -> None:
+        """Send ``reply`` to another chat through the outbox, in this transaction."""
+        from bot.outbox import enqueue
+
+        enqueue(self.session, chat, reply, kind=kind, batch_id=batch_id, dedupe_key=dedupe_key)
+        self.outbox.append(chat)
+
+    def post_to_member(self, member: Member, build: Callable[[Translator], Reply], *,
+                       kind: str = "dm", dedupe_key: str | None = None) -> None:
+        """DM another member, built in *their* language."""
+        self.post(direct_chat(member), build(self.translator_for(member)), kind=kind, dedupe_key=dedupe_key)
+
+
+def direct_chat(member: Member) -> ChatRef:
+    """The direct chat with a member (adapters open it if needed)."""
+    return ChatRef(member.platform, member.user_id, is_direct=True)
+
+
+def command_prefix(platform: str, settings: Settings) -> str:
+    """How users of ``platform`` type commands."""
+    return settings.matrix_command_prefix if platform == "matrix" else "/"
+
+
+def translator_for(member: Member, settings: Settings, space: Space | None = None) -> Translator:
+    """The translator for a member who will read a message: their language and prefix."""
+    return translator(member_language(member, space, settings), command_prefix(member.platform, settings))
+
+
+def member_language(member: Member, space: Space | None, settings: Settings) -> str:
+    """Personal choice, then the platform's language, then the space's, then the default."""
+    from bot.config import LANGUAGES
+
+    if member.language in LANGUAGES:
+        return member.language
+    platform = (member.platform_language or "").split("-")[0].lower()
+    if platform in LANGUAGES:
+        return platform
+    if space is not None and space.language in LANGUAGES:
+        return space.language
+    return settings.default_language

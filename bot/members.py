@@ -1,0 +1,187 @@
+"""Members: who they are, their language, home space and consents (/start, /lang)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, func, select
+
+from bot.config import LANGUAGES, Settings
+from bot.context import Context, UserError
+from bot.i18n import N_
+from bot.messages import Button, Reply, Sender
+from storage.models import ChatLink, Manager, Member, Space
+
+CONSENTS = {
+    "directory": "consent_directory",
+    "presence": "consent_presence",
+    "intros": "consent_intros",
+    "requests": "consent_requests",
+}
+SWITCH = {"on": N_("on"), "off": N_("off")}
+CONSENT_LABELS = {
+    "directory": N_("listed in the directory"),
+    "presence": N_("visible in who is here"),
+    "intros": N_("introduction rounds"),
+    "requests": N_("asked when someone needs my skills"),
+}
+
+
+def upsert_member(session: Session, sender: Sender, now: datetime) -> Member:
+    """The member behind ``sender``, created on first contact, profile kept fresh.
+
+    The first member of an empty database on the console is a coordinator, so a
+    local try-out can use every command.
+    """
+    member = session.exec(
+        select(Member).where(Member.platform == sender.platform, Member.user_id == sender.user_id)
+    ).first()
+    if member is None:
+        first = sender.platform == "console" and not session.exec(select(func.count()).select_from(Member)).one()
+        member = Member(platform=sender.platform, user_id=sender.user_id, is_coordinator=first, created_at=now)
+    member.display_name = (sender.display_name or sender.user_id)[:255]
+    member.handle = sender.handle[:255] if sender.handle else None
+    if sender.language:
+        member.platform_language = sender.language[:16]
+    member.last_seen_at = now
+    session.add(member)
+    session.flush()
+    return member
+
+
+def is_coordinator(member: Member, settings: Settings) -> bool:
+    """Coordinators are listed in COORDINATORS (``tg:123``, ``@alice:example.org``, ``console:ana``)."""
+    if member.is_coordinator:
+        return True
+    prefix = {"telegram": "tg:", "console": "console:"}.get(member.platform, "")
+    return f"{prefix}{member.user_id}" in settings.coordinators
+
+
+def managed_space_ids(session: Session, member: Member) -> set[int]:
+    """Spaces the member manages by appointment or as an admin of a linked chat."""
+    return set(session.exec(select(Manager.space_id).where(Manager.member_id == member.id)))
+
+
+def sync_chat_admin(session: Session, member: Member, space: Space, is_admin: bool) -> None:
+    """Record what the platform says about admin rights in a linked chat.
+
+    Stored, so a manager keeps the role in direct chats with the bot; an admin
+    who lost the right loses the role, an appointed manager keeps it.
+    """
+    row = session.exec(
+        select(Manager).where(Manager.space_id == space.id, Manager.member_id == member.id)
+    ).first()
+    if is_admin and row is None:
+        session.add(Manager(space_id=space.id, member_id=member.id, source="chat_admin"))
+    elif not is_admin and row is not None and row.source == "chat_admin":
+        session.delete(row)
+
+
+def display(member: Member) -> str:
+    """How a member is shown to others: name, and handle where there is one."""
+    if member.handle and member.handle.lstrip("@") != member.display_name:
+        return f"{member.display_name} (@{member.handle.lstrip('@')})"
+    return member.display_name
+
+
+def set_language(ctx: Context, args: str) -> Reply:
+    """/lang CODE"""
+    code = args.strip().lower()
+    if code not in LANGUAGES:
+        raise UserError("Unknown language {code}. Choose one of: {codes}.", code=code or "?", codes=", ".join(LANGUAGES))
+    ctx.member.language = code
+    ctx.session.add(ctx.member)
+    from bot.i18n import translator
+
+    ctx.tr = translator(code, ctx.prefix)
+    return Reply(ctx.t("I will speak {language} with you.", language=ctx.tr.language_name(code)))
+
+
+def start(ctx: Context, args: str) -> Reply:
+    """/start [home SLUG | presence on|off | directory on|off | intros on|off | requests on|off]
+
+    Onboarding happens through buttons that run these sub-commands, so it works
+    the same on every platform (Matrix users type them).
+    """
+    words = args.split()
+    if words:
+        _apply_start_choice(ctx, words)
+    return _onboarding(ctx)
+
+
+def _apply_start_choice(ctx: Context, words: list[str]) -> None:
+    key = words[0].lower()
+    value = words[1].lower() if len(words) > 1 else ""
+    if key == "home" and value:
+        space = ctx.session.exec(select(Space).where(Space.slug == value)).first()
+        if space is None:
+            raise UserError("There is no space called {slug}. See {p}spaces.", slug=value)
+        ctx.member.home_space_id = space.id
+    elif key in CONSENTS and value in ("on", "off"):
+        setattr(ctx.member, CONSENTS[key], value == "on")
+    else:
+        raise UserError("I did not understand that choice. Send {p}start to see the options.")
+    ctx.session.add(ctx.member)
+
+
+def _onboarding(ctx: Context) -> Reply:
+    member = ctx.member
+    home = ctx.session.get(Space, member.home_space_id) if member.home_space_id else None
+    lines = [ctx.t("<b>Welcome to the coworking network, {name}!</b>", name=member.display_name)]
+    lines.append(ctx.t("Language: {language}", language=ctx.tr.language_name(ctx.lang)))
+    lines.append(ctx.t("Home space: {space}", space=home.name if home else "—"))
+    for key, attribute in CONSENTS.items():
+        state = ctx.t("yes") if getattr(member, attribute) else ctx.t("no")
+        lines.append(f"• {ctx.t(CONSENT_LABELS[key])}: {state}")
+    lines.append(ctx.t("Use the buttons, or {p}lang CODE, {p}start home SLUG, {p}start presence on|off. {p}help lists everything."))
+    buttons = [[Button(ctx.tr.language_name(code), f"/lang {code}") for code in LANGUAGES[i:i + 4]] for i in (0, 4)]
+    spaces = ctx.session.exec(select(Space).order_by(Space.name).limit(12)).all()
+    for i in range(0, len(spaces), 3):
+        buttons.append([Button(s.name, f"/start home {s.slug}") for s in spaces[i:i + 3]])
+    toggles = []
+    for key, attribute in CONSENTS.items():
+        target = "off" if getattr(member, attribute) else "on"
+        toggles.append(Button(f"{ctx.t(CONSENT_LABELS[key])}: {ctx.t(SWITCH[target])}", f"/start {key} {target}"))
+    buttons += [toggles[:2], toggles[2:]]
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+def chat_space(session: Session, platform: str, chat_id: str) -> Space | None:
+    """The space a chat is linked to, if any."""
+    link = session.exec(select(ChatLink).where(ChatLink.platform == platform, ChatLink.chat_id == chat_id)).first()
+    return session.get(Space, link.space_id) if link else None
+
+
+def find_member(session: Session, platform: str, who: str) -> Member:
+    """A member named as ``@handle``, Matrix id or platform user id, on ``platform``."""
+    who = who.strip()
+    handle = who.lstrip("@")
+    member = session.exec(
+        select(Member).where(Member.platform == platform)
+        .where((Member.user_id == who) | (Member.handle == handle) | (Member.handle == who))
+    ).first()
+    if member is None:
+        raise UserError("I don't know {who} yet: they need to talk to me once.", who=who or "?")
+    return member
+
+
+def manager_command(ctx: Context, args: str) -> Reply:
+    """/manager add|remove @user: appoint or remove a manager of this chat's space."""
+    verb, _, who = args.strip().partition(" ")
+    if verb.lower() not in ("add", "remove") or not who.strip():
+        raise UserError("Usage: {p}manager add|remove @user")
+    space = ctx.require_space()
+    member = find_member(ctx.session, ctx.message.chat.platform, who)
+    row = ctx.session.exec(
+        select(Manager).where(Manager.space_id == space.id, Manager.member_id == member.id)
+    ).first()
+    if verb.lower() == "add":
+        if row is None:
+            ctx.session.add(Manager(space_id=space.id, member_id=member.id, source="appointed"))
+        elif row.source != "appointed":
+            row.source = "appointed"
+            ctx.session.add(row)
+        return Reply(ctx.t("{name} now manages <b>{space}</b>.", name=display(member), space=space.name))
+    if row is None:
+        raise UserError("{name} is not a manager of {space}.", name=display(member), space=space.name)
+    ctx.session.delete(row)
+    return Reply(ctx.t("{name} no longer manages <b>{space}</b>.", name=display(member), space=space.name))

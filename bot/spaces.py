@@ -1,0 +1,151 @@
+"""Spaces of the network and the chats linked to them (/space, /spaces)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, func, select
+
+from bot.checkins import present_counts
+from bot.config import LANGUAGES
+from bot.context import Context, UserError
+from bot.i18n import is_valid_country
+from bot.messages import ChatRef, Reply
+from storage.models import ChatLink, Member, Space
+
+NAME_MAX = 100
+
+
+def slugify(name: str) -> str:
+    """``Make It Marseille`` → ``make-it-marseille``; Greek and others fold to ASCII where they can."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:48] or "space"
+
+
+def unique_slug(session: Session, name: str) -> str:
+    base = slugify(name)
+    slug, n = base, 2
+    while session.exec(select(Space.id).where(Space.slug == slug)).first() is not None:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def validate_space_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
+    """NAME | CITY | COUNTRY | TIMEZONE [| LANG] → checked values, or a UserError saying which is wrong."""
+    if len(fields) not in (4, 5) or not all(fields[:4]):
+        raise UserError("Usage: {p}space create NAME | CITY | COUNTRY | TIMEZONE [| LANG]")
+    name, city, country, tz = fields[:4]
+    lang = fields[4].lower() if len(fields) == 5 and fields[4] else "en"
+    if len(name) > NAME_MAX or len(city) > NAME_MAX:
+        raise UserError("Names are limited to {limit} characters.", limit=NAME_MAX)
+    if not is_valid_country(country):
+        raise UserError("{country} is not a two-letter country code (e.g. FR, IT, HR).", country=country)
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError("{tz} is not a time zone I know (e.g. Europe/Paris).", tz=tz) from None
+    if lang not in LANGUAGES:
+        raise UserError("Unknown language {code}. Choose one of: {codes}.", code=lang, codes=", ".join(LANGUAGES))
+    return name, city, country.upper(), tz, lang
+
+
+def create_space(session: Session, fields: list[str]) -> Space:
+    """Create a space from the ``/space create`` fields (also used by the CSV import)."""
+    name, city, country, tz, lang = validate_space_fields(fields)
+    space = Space(slug=unique_slug(session, name), name=name, city=city, country=country, timezone=tz, language=lang)
+    session.add(space)
+    session.flush()
+    return space
+
+
+def link_chat(session: Session, chat: ChatRef, space: Space) -> None:
+    """Link ``chat`` to ``space`` (moving it if it was linked elsewhere)."""
+    link = session.exec(
+        select(ChatLink).where(ChatLink.platform == chat.platform, ChatLink.chat_id == chat.chat_id)
+    ).first()
+    if link is None:
+        link = ChatLink(platform=chat.platform, chat_id=chat.chat_id, space_id=space.id)
+    link.space_id = space.id
+    session.add(link)
+
+
+def linked_chats(session: Session, space_ids: list[int] | None = None) -> list[ChatLink]:
+    """Chats linked to the given spaces (all spaces when None)."""
+    query = select(ChatLink).order_by(ChatLink.id)
+    if space_ids is not None:
+        query = query.where(col(ChatLink.space_id).in_(space_ids))
+    return list(session.exec(query))
+
+
+def space_by_slug(session: Session, slug: str) -> Space:
+    space = session.exec(select(Space).where(Space.slug == slug.strip().lower())).first()
+    if space is None:
+        raise UserError("There is no space called {slug}. See {p}spaces.", slug=slug.strip() or "?")
+    return space
+
+
+def space_command(ctx: Context, args: str) -> Reply:
+    """/space create NAME | CITY | COUNTRY | TIMEZONE [| LANG] ; /space link SLUG ; /space unlink"""
+    verb, _, rest = args.strip().partition(" ")
+    verb = verb.lower()
+    chat = ctx.message.chat
+    if verb == "create":
+        space = create_space(ctx.session, [f.strip() for f in rest.split("|")])
+        if not chat.is_direct:
+            link_chat(ctx.session, chat, space)
+            return Reply(ctx.t("Space <b>{name}</b> created ({slug}) and linked to this chat.", name=space.name, slug=space.slug))
+        return Reply(ctx.t("Space <b>{name}</b> created ({slug}). Link a group to it with {p}space link {slug}.", name=space.name, slug=space.slug))
+    if verb == "link":
+        if chat.is_direct:
+            raise UserError("Link a group or room, not a direct chat.")
+        space = space_by_slug(ctx.session, rest)
+        link_chat(ctx.session, chat, space)
+        return Reply(ctx.t("This chat is now linked to <b>{name}</b>.", name=space.name))
+    if verb == "unlink":
+        link = ctx.session.exec(
+            select(ChatLink).where(ChatLink.platform == chat.platform, ChatLink.chat_id == chat.chat_id)
+        ).first()
+        if link is None:
+            raise UserError("This chat is not linked to any space.")
+        ctx.session.delete(link)
+        return Reply(ctx.t("This chat is no longer linked to a space."))
+    raise UserError("Usage: {p}space create NAME | CITY | COUNTRY | TIMEZONE [| LANG], {p}space link SLUG, {p}space unlink")
+
+
+def spaces_directory(ctx: Context, args: str) -> Reply:
+    """/spaces: every space with city, country, members and how many are in now."""
+    spaces = ctx.session.exec(select(Space).order_by(Space.country, Space.city, Space.name)).all()
+    if not spaces:
+        return Reply(ctx.t("No spaces yet. A coordinator creates one with {p}space create."))
+    members = dict(ctx.session.exec(
+        select(Member.home_space_id, func.count()).where(Member.home_space_id.is_not(None)).group_by(Member.home_space_id)  # type: ignore[union-attr]
+    ).all())
+    present = present_counts(ctx.session, ctx.now)
+    lines = [ctx.t("<b>Spaces of the network</b>")]
+    for space in spaces:
+        counts = ctx.tn("{n} member", "{n} members", members.get(space.id, 0))
+        here = ctx.tn("{n} here now", "{n} here now", present.get(space.id, 0))
+        lines.append(ctx.t("• <b>{name}</b> ({slug}), {city}, {country}: {members}, {here}",
+                           name=space.name, slug=space.slug, city=space.city,
+                           country=ctx.tr.country(space.country), members=counts, here=here))
+    return Reply("\n".join(lines))
+
+
+def room_of_space(session: Session, platform: str, slug: str) -> str | None:
+    """A chat of ``platform`` linked to the space, linking a new one named after it if none.
+
+    Used by the console's ``:in SLUG``, where a "room" is just a name.
+    """
+    space = session.exec(select(Space).where(Space.slug == slug.strip().lower())).first()
+    if space is None:
+        return None
+    link = session.exec(
+        select(ChatLink).where(ChatLink.platform == platform, ChatLink.space_id == space.id).order_by(ChatLink.id)
+    ).first()
+    if link is not None:
+        return link.chat_id
+    link_chat(session, ChatRef(platform, space.slug), space)
+    session.commit()
+    return space.slug

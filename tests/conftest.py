@@ -1,0 +1,72 @@
+"""Shared fixtures: a migrated database per test and a world around the real core.
+
+Each test gets a fresh SQLite file copied from one migrated template (fast).
+With COWORKBOT_TEST_POSTGRES_URL set, the ``db_url`` fixture is parametrized to
+also run every test against that PostgreSQL database, schema reset per test.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from storage.db import create_db_engine, session_factory
+from storage.migrate import upgrade
+from tests.world import BASE_TIME, FakeClock, World
+
+POSTGRES_URL = os.environ.get("COWORKBOT_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _reset_postgres(url: str) -> None:
+    from sqlalchemy import text
+
+    engine = create_db_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database."""
+    if request.param == "sqlite":
+        path = tmp_path / "coworkbot.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+    else:
+        assert POSTGRES_URL
+        _reset_postgres(POSTGRES_URL)
+        yield POSTGRES_URL
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, rate_limit_per_minute=1000)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(BASE_TIME)
+
+
+@pytest.fixture
+def world(settings: Settings, clock: FakeClock) -> Iterator[World]:
+    engine = create_db_engine(settings.database_url)
+    yield World(session_factory(engine), settings, clock)
+    engine.dispose()
