@@ -31,17 +31,26 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def main(argv: list[str]) -> None:
-    """Developer entry point to autogenerate a revision against a scratch SQLite file."""
+    """Developer entry point to autogenerate a revision against a scratch SQLite file.
+
+    ``revision "message"`` adds a revision; ``regenerate-initial`` rewrites
+    0001 from the current tables (only while no release has shipped it).
+    """
     import tempfile
 
     from storage.db import create_db_engine
 
-    if len(argv) != 2 or argv[0] != "revision":
-        raise SystemExit('usage: python -m storage.migrate revision "message"')
+    if argv == ["regenerate-initial"]:
+        for old in (MIGRATIONS / "versions").glob("*.py"):
+            old.unlink()
+        argv = ["revision", "initial schema", "0001"]
+    if len(argv) not in (2, 3) or argv[0] != "revision":
+        raise SystemExit('usage: python -m storage.migrate revision "message" | regenerate-initial')
     with tempfile.TemporaryDirectory() as tmp:
         engine = create_db_engine(f"sqlite:///{tmp}/scratch.db")
         upgrade(engine)
-        command.revision(alembic_config(engine), message=argv[1], autogenerate=True)
+        command.revision(alembic_config(engine), message=argv[1], autogenerate=True,
+                         rev_id=argv[2] if len(argv) == 3 else None)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:26:29.195292
+Create Date: 2026-11-26 14:31:56.962351
 """
 from __future__ import annotations
 
