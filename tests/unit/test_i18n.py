@@ -1,0 +1,69 @@
+"""Every string in eight languages, CLDR plurals, localized dates."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.messages.pofile import read_po
+
+from bot.config import LANGUAGES
+from bot.i18n import LOCALES_DIR, translator
+from bot.i18n_catalogues import extracted, missing_translations
+from tests.world import World
+
+
+def test_no_msgid_is_missing_or_untranslated_in_any_language() -> None:
+    assert extracted(), "no translatable strings found: the extractor is broken"
+    assert list(missing_translations()) == []
+
+
+def test_catalogues_carry_the_cldr_plural_rule() -> None:
+    for lang in LANGUAGES:
+        expected = Locale.parse(lang).plural_form
+        for path in (LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po"):
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+            assert catalog.num_plurals == len(expected.tags) + 1, path  # + the implicit "other"
+
+
+def test_plural_forms_follow_the_language() -> None:
+    here = ("<b>{space}</b>: {n} person here now", "<b>{space}</b>: {n} people here now")
+    hr = translator("hr")
+    # Croatian has three forms: 1 / 2-4 / 5+ (and 21 like 1)
+    one, few, many = (str(hr.tn(*here, n, space="S")) for n in (1, 3, 5))
+    assert len({one, few, many}) == 3
+    assert str(hr.tn(*here, 21, space="S")).replace("21", "1") == one
+
+
+def test_user_text_is_escaped_in_every_language() -> None:
+    for lang in LANGUAGES:
+        text = str(translator(lang).t("Checked out of <b>{space}</b>. See you soon!", space="<script>&"))
+        assert "<script>" not in text and "&lt;script&gt;&amp;" in text and "<b>" in text
+
+
+def test_dates_are_formatted_for_the_reader() -> None:
+    when = datetime(2026, 12, 4, 17, 0, tzinfo=timezone.utc)
+    paris = ZoneInfo("Europe/Paris")
+    assert translator("fr").datetime(when, paris) == "vendredi 4 décembre 2026, 18:00"
+    assert translator("de").datetime(when, paris) == "Freitag, 4. Dezember 2026, 18:00"
+    assert translator("el").datetime(when, paris).startswith("Παρασκευή")
+    assert translator("en").time(when, ZoneInfo("Europe/Athens")).replace("\u202f", " ") == "7:00 PM"
+
+
+async def test_lang_switches_replies(world: World) -> None:
+    space = world.space("Hub")
+    world.member("ana", space)
+    [switched] = await world.say("ana", "/lang it")
+    assert "italiano" in switched
+    [italian] = await world.say("ana", "/checkout")
+    assert italian and italian != "You are not checked in anywhere."
+    [error] = await world.say("ana", "/lang xx")
+    assert "xx" in error and "en, fr, it, es, el, hr, de, sl" in error and not error.startswith("Unknown")
+
+
+async def test_language_defaults_to_the_space_then_platform(world: World) -> None:
+    space = world.space("Zagreb Hub", country="HR", tz="Europe/Zagreb", lang="hr")
+    world.member("iva", space)
+    [reply] = await world.say("iva", "/checkout", space=space)
+    assert reply != "You are not checked in anywhere."  # Croatian, from the space
