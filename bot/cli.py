@@ -21,6 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     spaces_sub = spaces.add_subparsers(dest="action", required=True)
     imp = spaces_sub.add_parser("import", help="create spaces from a CSV file: name,city,country,timezone[,language]")
     imp.add_argument("file")
+    stats = sub.add_parser("stats", help="network reporting")
+    stats_sub = stats.add_subparsers(dest="action", required=True)
+    export = stats_sub.add_parser("export", help="daily anonymous counts of a space as CSV")
+    export.add_argument("--space", required=True, help="the space's slug")
+    export.add_argument("--csv", required=True, help="output file ('-' for stdout)")
+    export.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
     return parser
 
 
@@ -66,6 +72,23 @@ def main(argv: list[str] | None = None) -> int:
         for error in errors:
             print(f"  {error}", file=sys.stderr)
         return 1 if errors else 0
+    if args.command == "stats":
+        from bot.app import open_database
+        from bot.stats import export_csv
+        from storage.types import utcnow
+
+        with open_database(settings)() as session:
+            try:
+                text = export_csv(session, args.space, args.days, utcnow())
+            except LookupError as exc:
+                print(f"coworkbot: {exc}", file=sys.stderr)
+                return 1
+        if args.csv == "-":
+            sys.stdout.write(text)
+        else:
+            with open(args.csv, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        return 0
     return 2
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot import checkins, members, spaces
+from bot import checkins, members, privacy, spaces, stats
 from bot.context import Context, Role
 from bot.i18n import N_, Translator
 from bot.messages import Reply
@@ -46,6 +46,9 @@ TABLE: tuple[Command, ...] = (
     Command("space", Role.COORDINATOR, spaces.space_command, N_("create, link or unlink a space"),
             "create NAME | CITY | COUNTRY | TIMEZONE [| LANG] · link SLUG · unlink"),
     Command("manager", Role.COORDINATOR, members.manager_command, N_("appoint or remove a space manager"), "add|remove @user"),
+    Command("stats", Role.MANAGER, stats.stats_command, N_("occupancy, events and requests of this space"), "[week|month]"),
+    Command("mydata", Role.MEMBER, privacy.mydata, N_("everything stored about you, as a file")),
+    Command("forgetme", Role.MEMBER, privacy.forgetme, N_("delete your personal data")),
 )
 BY_NAME: dict[str, Command] = {command.name: command for command in TABLE}
 
