@@ -76,14 +76,14 @@ class Core:
         if parsed is None:
             return [self._hint(message)] if message.chat.is_direct and text else []
         if not self.rate_limiter.allow((message.sender.platform, message.sender.user_id)):
-            return [Reply(self._tr(message).t("You are sending commands too fast. Please wait a minute."))]
+            return [Reply(self._tr(message).t("You are sending commands too fast. Please wait a minute."), error=True)]
         with self.sessions() as session:
             try:
                 ctx = self._context(session, message)
             except Exception:
                 session.rollback()
                 log.exception("could not build the context of a message")
-                return [Reply(self._tr(message).t("Something went wrong on my side. Please try again later."))]
+                return [Reply(self._tr(message).t("Something went wrong on my side. Please try again later."), error=True)]
             return self._run(ctx, *parsed, too_long=len(text) > TEXT_MAX)
 
     def _run(self, ctx: Context, name: str, args: str, too_long: bool) -> list[Reply]:
@@ -99,11 +99,11 @@ class Core:
             ctx.session.commit()
         except UserError as error:
             ctx.session.rollback()
-            return [Reply(ctx.t(error.msgid, **error.kwargs))]
+            return [Reply(ctx.t(error.msgid, **error.kwargs), error=True)]
         except Exception:
             ctx.session.rollback()
             log.exception("command /%s failed", name)
-            return [Reply(ctx.t("Something went wrong on my side. Please try again later."))]
+            return [Reply(ctx.t("Something went wrong on my side. Please try again later."), error=True)]
         if ctx.outbox and self.on_outbox:
             self.on_outbox()
         return result if isinstance(result, list) else [result]

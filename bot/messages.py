@@ -77,6 +77,8 @@ class Reply:
     text: str
     buttons: list[list[Button]] = field(default_factory=list)
     file: Attachment | None = None
+    #: True when the command was refused or its input rejected (nothing changed).
+    error: bool = False
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,7 @@ def stats_command(ctx: Context, args: str) -> Reply:
     lines.append(ctx.tn("{n} request solved", "{n} requests solved", stats.requests_solved))
     if stats.occupancy:
         (day, hour), _count = stats.occupancy.most_common(1)[0]
-        lines.append(ctx.t("Busiest: {day} at {hour}:00", day=days[day], hour=f"{hour:02d}"))
+        lines.append(ctx.t("Busiest: {day} at {hour}:00", day=days[day], hour=str(hour).zfill(2)))
     png = chart(stats, str(ctx.t("Occupancy by weekday and hour")), days)
     return Reply("\n".join(lines), file=Attachment(f"stats-{space.slug}-{period}.png", png, "image/png"))
 

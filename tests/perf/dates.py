@@ -6,6 +6,7 @@ Run from the repository root: `python tests/perf/dates.py [--reps N]`. Goals: fi
 - import: `import bot.dates` (imports dateparser's code, loads none of its language data).
 - first parse, cold: the very first `parse_when` of a process, so it includes dateparser's lazy
   loading (time-zone regexes, the language's dictionaries). Measured in a fresh subprocess.
+- first parse, cold, each phrase: one fresh process per phrase (language and path differ).
 - first parse after warm_up: same, but `warm_up(ALL_LANGUAGES)` ran first, as at bot start-up.
 - median, as used: every phrase parsed repeatedly with the same base date, so repetitions hit
   the per-(text, languages, base date) cache, as a /event then /confirm of the same text would.
@@ -58,7 +59,7 @@ PHRASES: list[tuple[str, str]] = [
 ]
 
 
-def first_parse(warm: bool) -> dict[str, float]:
+def first_parse(index: int, warm: bool) -> dict[str, float]:
     """Time the import and the first parse_when of this process (run in a fresh subprocess)."""
     t0 = time.perf_counter()
     from bot.dates import parse_when, warm_up  # noqa: PLC0415 (the import is what we time)
@@ -67,17 +68,18 @@ def first_parse(warm: bool) -> dict[str, float]:
     if warm:
         warm_up(ALL_LANGUAGES)
     t2 = time.perf_counter()
-    result = parse_when("demain à 18h", ["fr", "fr"], TZ, NOW)
+    text, lang = PHRASES[index]
+    result = parse_when(text, [lang], TZ, NOW)
     t3 = time.perf_counter()
-    second = parse_when("domani alle 18", ["it", "fr"], TZ, NOW)  # a second language set
+    second = parse_when("domani alle 18", ["it", "fr"], TZ, NOW)  # another language set
     t4 = time.perf_counter()
     assert result is not None and second is not None
     return {"import": t1 - t0, "warm_up": t2 - t1, "first": t3 - t2, "other_lang": t4 - t3}
 
 
-def in_fresh_process(warm: bool) -> dict[str, float]:
+def in_fresh_process(index: int, warm: bool) -> dict[str, float]:
     """Run `first_parse` in a new interpreter, so nothing is loaded or cached yet."""
-    args = [sys.executable, __file__, "--child"] + (["--warm"] if warm else [])
+    args = [sys.executable, __file__, "--child", str(index)] + (["--warm"] if warm else [])
     out = subprocess.run(args, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     figures: dict[str, float] = json.loads(out)
     return figures
@@ -107,34 +109,39 @@ def ms(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=200)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    if args.child:
-        print(json.dumps(first_parse(args.warm)))
+    if args.child is not None:
+        print(json.dumps(first_parse(args.child, args.warm)))
         return
 
-    runs = 5
-    cold = [in_fresh_process(warm=False) for _ in range(runs)]
-    warm = [in_fresh_process(warm=True) for _ in range(runs)]
+    runs, french = 5, 1  # PHRASES[1] is "demain à 18h"
+    cold = [in_fresh_process(french, warm=False) for _ in range(runs)]
+    warm = [in_fresh_process(french, warm=True) for _ in range(runs)]
+    each = [in_fresh_process(i, warm=False)["first"] for i in range(len(PHRASES))]
 
     def spread(rows: list[dict[str, float]], key: str) -> str:
         values = [row[key] for row in rows]
         return f"{ms(statistics.median(values))} (best {ms(min(values)).strip()}, {runs} processes)"
 
     print(f"{len(PHRASES)} phrases, {args.reps} repetitions, Python {sys.version.split()[0]}")
-    print(f"import bot.dates                  {spread(cold, 'import')}")
-    print(f"first parse, cold (fr)            {spread(cold, 'first')}")
-    print(f"  then a 2nd language set (it,fr) {spread(cold, 'other_lang')}")
-    print(f"warm_up(8 languages) at start-up  {spread(warm, 'warm_up')}")
-    print(f"first parse after warm_up         {spread(warm, 'first')}")
+    print(f"import bot.dates                    {spread(cold, 'import')}")
+    print(f"first parse, cold ('demain à 18h')  {spread(cold, 'first')}")
+    print(f"  then another language (it,fr)     {spread(cold, 'other_lang')}")
+    print(
+        f"first parse, cold, each phrase      {ms(statistics.median(each))} median,"
+        f" max {ms(max(each)).strip()} ({PHRASES[each.index(max(each))][0]!r})"
+    )
+    print(f"warm_up(8 languages) at start-up    {spread(warm, 'warm_up')}")
+    print(f"first parse after warm_up           {spread(warm, 'first')}")
     for cached in (True, False):
         timings = per_parse(args.reps, cached)
         label = "as used (cache hits)" if cached else "uncached (dateparser)"
         q = statistics.quantiles(timings, n=20)
         print(
-            f"per parse, {label:22}  median {ms(statistics.median(timings))}"
+            f"per parse, {label:24} median {ms(statistics.median(timings))}"
             f"  p95 {ms(q[18])}  max {ms(max(timings))}"
         )
 
