@@ -11,6 +11,7 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 
 from bot.context import Context, UserError
@@ -52,12 +53,17 @@ def closing_at(space: Space, now: datetime) -> datetime:
     return closing
 
 
+_OPEN_CHECKIN = (  # built once: it runs on every /checkin
+    select(CheckIn)
+    .where(CheckIn.member_id == bindparam("member_id"), CheckIn.ended_at.is_(None),  # type: ignore[union-attr]
+           CheckIn.expires_at > bindparam("now"))
+    .order_by(col(CheckIn.id).desc())
+)
+
+
 def open_checkin(session: Session, member_id: int, now: datetime) -> CheckIn | None:
-    return session.exec(
-        select(CheckIn)
-        .where(CheckIn.member_id == member_id, CheckIn.ended_at.is_(None), CheckIn.expires_at > now)  # type: ignore[union-attr]
-        .order_by(col(CheckIn.id).desc())
-    ).first()
+    """The member's current check-in, wherever it is."""
+    return session.exec(_OPEN_CHECKIN, params={"member_id": member_id, "now": now}).first()
 
 
 def present(session: Session, space_id: int, now: datetime) -> list[tuple[CheckIn, Member]]:

@@ -13,7 +13,7 @@ from bot import commands
 from bot.config import Settings
 from bot.context import Context, Role, UserError, member_language
 from bot.i18n import N_, translator
-from bot.members import chat_space, is_coordinator, managed_space_ids, sync_chat_admin, upsert_member
+from bot.members import chat_space, is_coordinator, managed_spaces, sync_chat_admin, upsert_member
 from bot.messages import Message, Reply
 from storage.db import SessionFactory
 from storage.models import Member, Space
@@ -112,11 +112,11 @@ class Core:
         now = self.clock()
         member = upsert_member(session, message.sender, now)
         linked = None if message.chat.is_direct else chat_space(session, message.chat.platform, message.chat.chat_id)
+        managed = managed_spaces(session, member)
         if linked is not None:
-            sync_chat_admin(session, member, linked, message.sender_is_chat_admin)
+            sync_chat_admin(session, member, linked, message.sender_is_chat_admin, managed)
         space = linked or (session.get(Space, member.home_space_id) if member.home_space_id else None)
         coordinator = is_coordinator(member, self.settings)
-        managed = managed_space_ids(session, member) if not coordinator else set()
         role = Role.MEMBER
         if coordinator:
             role = Role.COORDINATOR

@@ -1,8 +1,9 @@
 """Members: who they are, their language, home space and consents (/start, /lang)."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam, delete
 from sqlmodel import Session, func, select
 
 from bot.config import LANGUAGES, Settings
@@ -26,25 +27,38 @@ CONSENT_LABELS = {
 }
 
 
+# Built once: the statements of the per-message path (statement construction
+# costs more than SQLite's execution of them).
+_MEMBER = select(Member).where(Member.platform == bindparam("platform"), Member.user_id == bindparam("user_id"))
+_MANAGED = select(Manager.space_id, Manager.source).where(Manager.member_id == bindparam("member_id"))
+_CHAT_SPACE = (
+    select(Space).join(ChatLink, ChatLink.space_id == Space.id)  # type: ignore[arg-type]
+    .where(ChatLink.platform == bindparam("platform"), ChatLink.chat_id == bindparam("chat_id"))
+)
+LAST_SEEN_PRECISION = timedelta(minutes=10)  # fine enough for "active members", saves a write per command
+
+
 def upsert_member(session: Session, sender: Sender, now: datetime) -> Member:
     """The member behind ``sender``, created on first contact, profile kept fresh.
 
     The first member of an empty database on the console is a coordinator, so a
-    local try-out can use every command.
+    local try-out can use every command. Unchanged profiles are not rewritten.
     """
-    member = session.exec(
-        select(Member).where(Member.platform == sender.platform, Member.user_id == sender.user_id)
-    ).first()
+    member = session.exec(_MEMBER, params={"platform": sender.platform, "user_id": sender.user_id}).first()
     if member is None:
         first = sender.platform == "console" and not session.exec(select(func.count()).select_from(Member)).one()
-        member = Member(platform=sender.platform, user_id=sender.user_id, is_coordinator=first, created_at=now)
-    member.display_name = (sender.display_name or sender.user_id)[:255]
-    member.handle = sender.handle[:255] if sender.handle else None
-    if sender.language:
-        member.platform_language = sender.language[:16]
-    member.last_seen_at = now
-    session.add(member)
-    session.flush()
+        member = Member(platform=sender.platform, user_id=sender.user_id, is_coordinator=first,
+                        created_at=now, last_seen_at=now)
+        session.add(member)
+    name = (sender.display_name or sender.user_id)[:255]
+    handle = sender.handle[:255] if sender.handle else None
+    language = sender.language[:16] if sender.language else member.platform_language
+    if (member.display_name, member.handle, member.platform_language) != (name, handle, language):
+        member.display_name, member.handle, member.platform_language = name, handle, language
+    if now - member.last_seen_at >= LAST_SEEN_PRECISION:
+        member.last_seen_at = now
+    if member.id is None:
+        session.flush()
     return member
 
 
@@ -56,24 +70,25 @@ def is_coordinator(member: Member, settings: Settings) -> bool:
     return f"{prefix}{member.user_id}" in settings.coordinators
 
 
-def managed_space_ids(session: Session, member: Member) -> set[int]:
-    """Spaces the member manages by appointment or as an admin of a linked chat."""
-    return set(session.exec(select(Manager.space_id).where(Manager.member_id == member.id)))
+def managed_spaces(session: Session, member: Member) -> dict[int, str]:
+    """Space id → how the member manages it (``appointed`` or ``chat_admin``)."""
+    return dict(session.exec(_MANAGED, params={"member_id": member.id}).all())
 
 
-def sync_chat_admin(session: Session, member: Member, space: Space, is_admin: bool) -> None:
-    """Record what the platform says about admin rights in a linked chat.
+def sync_chat_admin(session: Session, member: Member, space: Space, is_admin: bool,
+                    managed: dict[int, str]) -> None:
+    """Record what the platform says about admin rights in a linked chat (``managed`` follows).
 
     Stored, so a manager keeps the role in direct chats with the bot; an admin
     who lost the right loses the role, an appointed manager keeps it.
     """
-    row = session.exec(
-        select(Manager).where(Manager.space_id == space.id, Manager.member_id == member.id)
-    ).first()
-    if is_admin and row is None:
+    assert space.id is not None
+    if is_admin and space.id not in managed:
         session.add(Manager(space_id=space.id, member_id=member.id, source="chat_admin"))
-    elif not is_admin and row is not None and row.source == "chat_admin":
-        session.delete(row)
+        managed[space.id] = "chat_admin"
+    elif not is_admin and managed.get(space.id) == "chat_admin":
+        session.execute(delete(Manager).where(Manager.space_id == space.id, Manager.member_id == member.id))  # type: ignore[arg-type]
+        del managed[space.id]
 
 
 def display(member: Member) -> str:
@@ -147,8 +162,7 @@ def _onboarding(ctx: Context) -> Reply:
 
 def chat_space(session: Session, platform: str, chat_id: str) -> Space | None:
     """The space a chat is linked to, if any."""
-    link = session.exec(select(ChatLink).where(ChatLink.platform == platform, ChatLink.chat_id == chat_id)).first()
-    return session.get(Space, link.space_id) if link else None
+    return session.exec(_CHAT_SPACE, params={"platform": platform, "chat_id": chat_id}).first()
 
 
 def find_member(session: Session, platform: str, who: str) -> Member:

@@ -1,0 +1,103 @@
+"""Throughput of the core: check-in commands per second through ``Core.handle``.
+
+Prints commands/s for ``/checkin`` by many members through the real core and a
+fake adapter on a SQLite file, and, in the same run, raw SQLAlchemy Core
+inserts/s of the same check-in rows with one transaction each (what a command
+must at least do). Goal: >= 2,000 commands/s and >= 25 % of the raw rate.
+Also prints how long ``coworkbot --help`` takes to start (goal < 300 ms).
+
+Run: .venv/bin/python tests/perf/core.py [commands]
+"""
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import insert  # noqa: E402
+
+from bot.config import Settings  # noqa: E402
+from bot.core import Core  # noqa: E402
+from bot.messages import ChatRef, Message, Sender  # noqa: E402
+from bot.spaces import create_space, link_chat  # noqa: E402
+from storage.db import create_db_engine, session_factory  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import CheckIn  # noqa: E402
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+
+
+def setup(path: Path):  # noqa: ANN201
+    engine = create_db_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    sessions = session_factory(engine)
+    with sessions() as session:
+        space = create_space(session, ["Hub", "Marseille", "FR", "Europe/Paris", "en"])
+        link_chat(session, ChatRef("console", "hub"), space)
+        session.commit()
+        space_id = space.id
+    return engine, sessions, space_id
+
+
+async def core_rate(n: int, members: int, folder: Path) -> float:
+    engine, sessions, _ = setup(folder / "core.db")
+    core = Core(Settings(database_url="unused", rate_limit_per_minute=10**9), sessions, clock=lambda: NOW)
+    chat = ChatRef("console", "hub")
+    messages = [Message(chat, Sender("console", f"m{i % members}", f"Member {i % members}"), "/checkin deep work")
+                for i in range(n)]
+    for message in messages[:members]:  # first contact creates the members; not what we measure
+        await core.handle(message)
+    start = time.perf_counter()
+    for message in messages:
+        replies = await core.handle(message)
+        assert replies[0].text.startswith("Checked in"), replies[0].text
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return n / elapsed
+
+
+def raw_rate(n: int, folder: Path) -> float:
+    engine, _, space_id = setup(folder / "raw.db")
+    table = CheckIn.__table__  # type: ignore[attr-defined]
+    statement = insert(table)
+    row = {"member_id": None, "space_id": space_id, "note": "deep work",
+           "started_at": NOW, "expires_at": NOW + timedelta(hours=8), "ended_at": None}
+    start = time.perf_counter()
+    for _ in range(n):
+        with engine.begin() as conn:
+            conn.execute(statement, row)
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    return n / elapsed
+
+
+def help_startup() -> float:
+    best = float("inf")
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).with_name("coworkbot")), "--help"], check=True,
+                       capture_output=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    with tempfile.TemporaryDirectory() as tmp:
+        commands = asyncio.run(core_rate(n, members=500, folder=Path(tmp)))
+        raw = raw_rate(n, Path(tmp))
+    print(f"check-in commands through the core   {commands:10.0f} /s   (goal >= 2000)")
+    print(f"raw SQLAlchemy inserts, 1 tx each     {raw:10.0f} /s")
+    print(f"core / raw                            {commands / raw:10.1%}   (goal >= 25 %)")
+    print(f"coworkbot --help                      {help_startup() * 1000:10.0f} ms  (goal < 300 ms)")
+
+
+if __name__ == "__main__":
+    main()
