@@ -19,12 +19,13 @@ Typical use::
 
 Everything test-side is a plain method or coroutine; only the bot talks HTTP.
 All tokens given to the constructor address the same bot (handy for testing a
-token rotation); use two emulators for two bots.
+token rotation); use two emulators for two bots. Start, use and stop an
+emulator within one event loop (a function-scoped async fixture does that).
 
 Known simplifications: MarkdownV2/Markdown texts are stored unparsed; privacy
 mode is off (the bot sees every group message); only the 30/s overall and
-20/min per group flood limits exist, and they apply to the message-sending
-methods in ``COUNTED_METHODS`` only (not to edits or chat actions).
+20/min per group flood limits exist, and they count sendMessage, sendDocument
+and sendPhoto (not edits or chat actions).
 """
 
 from __future__ import annotations
@@ -38,40 +39,93 @@ import re
 import socket
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
 
-try:  # tests/integration may or may not become a package; work both ways
-    from . import telegram_html as formatting
-except ImportError:
-    import telegram_html as formatting  # type: ignore[no-redef]
+from tests.integration import telegram_html as formatting
 
-COUNTED_METHODS = frozenset({"sendmessage", "senddocument", "sendphoto"})
 CHAT_ACTIONS = frozenset(
     {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
-        "upload_voice", "upload_document", "choose_sticker", "find_location",
-        "record_video_note", "upload_video_note",
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
     }
-)  # fmt: skip
+)
 # Without allowed_updates Telegram sends every update type except these.
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 SCOPE_TYPES = frozenset(
     {
-        "default", "all_private_chats", "all_group_chats", "all_chat_administrators",
-        "chat", "chat_administrators", "chat_member",
+        "default",
+        "all_private_chats",
+        "all_group_chats",
+        "all_chat_administrators",
+        "chat",
+        "chat_administrators",
+        "chat_member",
     }
-)  # fmt: skip
-BUTTON_ACTIONS = frozenset(
+)
+BUTTON_ACTIONS = frozenset(  # an inline button needs exactly one of these besides its text
     {
-        "callback_data", "url", "web_app", "login_url", "switch_inline_query",
-        "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-        "copy_text", "callback_game", "pay",
+        "callback_data",
+        "url",
+        "web_app",
+        "login_url",
+        "switch_inline_query",
+        "switch_inline_query_current_chat",
+        "switch_inline_query_chosen_chat",
+        "copy_text",
+        "callback_game",
+        "pay",
     }
-)  # fmt: skip
+)
+ADMIN_RIGHTS = {
+    **dict.fromkeys(
+        {
+            "can_manage_chat",
+            "can_delete_messages",
+            "can_manage_video_chats",
+            "can_restrict_members",
+            "can_change_info",
+            "can_invite_users",
+            "can_pin_messages",
+        },
+        True,
+    ),
+    **dict.fromkeys(
+        {
+            "can_be_edited",
+            "is_anonymous",
+            "can_promote_members",
+            "can_post_stories",
+            "can_edit_stories",
+            "can_delete_stories",
+        },
+        False,
+    ),
+}
+BOT_REMOVED = {
+    "private": "Forbidden: bot was blocked by the user",
+    "group": "Forbidden: bot was kicked from the group chat",
+    "supergroup": "Forbidden: bot was kicked from the supergroup chat",
+    "channel": "Forbidden: bot was kicked from the channel chat",
+}
+SERVER_ERRORS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Time-out",
+}
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 UPLOAD_LIMIT = 50 * 1024 * 1024
@@ -87,6 +141,7 @@ NGINX_PAGE = (
 )
 
 JSON = dict[str, Any]
+Upload = tuple[str | None, str | None, bytes]  # file name, content type, content
 
 
 class ApiError(Exception):
@@ -122,8 +177,11 @@ class StoredFile:
     height: int = 0
 
     def document_json(self) -> JSON:
-        doc: JSON = {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                     "file_size": len(self.content)}  # fmt: skip
+        doc: JSON = {
+            "file_id": self.file_id,
+            "file_unique_id": self.file_unique_id,
+            "file_size": len(self.content),
+        }
         if self.file_name:
             doc["file_name"] = self.file_name
         if self.mime_type:
@@ -131,8 +189,15 @@ class StoredFile:
         return doc
 
     def photo_json(self) -> list[JSON]:
-        return [{"file_id": self.file_id, "file_unique_id": self.file_unique_id,
-                 "file_size": len(self.content), "width": self.width, "height": self.height}]  # fmt: skip
+        return [
+            {
+                "file_id": self.file_id,
+                "file_unique_id": self.file_unique_id,
+                "file_size": len(self.content),
+                "width": self.width,
+                "height": self.height,
+            }
+        ]
 
 
 @dataclass
@@ -143,10 +208,10 @@ class SentMessage:
     ``raw_text``/``raw_caption`` are exactly what the bot sent.
     """
 
-    message_id: int
     chat_id: int
     method: str
-    date: int
+    message_id: int = 0  # set on delivery
+    date: int = 0
     text: str | None = None
     raw_text: str | None = None
     entities: list[JSON] = field(default_factory=list)
@@ -223,8 +288,14 @@ class _Pulse:
 class _FloodControl:
     """Telegram's sliding-window send limits: N per window overall and per group chat."""
 
-    def __init__(self, global_limit: int, global_window: float, group_limit: int,
-                 group_window: float, clock: Callable[[], float]) -> None:  # fmt: skip
+    def __init__(
+        self,
+        global_limit: int,
+        global_window: float,
+        group_limit: int,
+        group_window: float,
+        clock: Callable[[], float],
+    ) -> None:
         self.global_limit, self.global_window = global_limit, global_window
         self.group_limit, self.group_window = group_limit, group_window
         self._clock = clock
@@ -259,14 +330,14 @@ class _FloodControl:
 class _Params:
     """Request parameters from the query string, a JSON body, a form or multipart."""
 
-    def __init__(self, values: JSON, files: dict[str, tuple[str | None, str | None, bytes]]):
+    def __init__(self, values: JSON, files: dict[str, Upload]) -> None:
         self.values = values
         self.files = files
 
     @classmethod
     async def read(cls, request: web.Request) -> _Params:
         values: JSON = dict(request.query)
-        files: dict[str, tuple[str | None, str | None, bytes]] = {}
+        files: dict[str, Upload] = {}
         if request.method != "POST" or not request.body_exists:
             return cls(values, files)
         try:
@@ -347,7 +418,7 @@ class TelegramEmulator:
 
     def __init__(
         self,
-        tokens: str | Collection[str] = "123456:TEST-TOKEN",
+        tokens: str | Sequence[str] = "123456:TEST-TOKEN",
         *,
         bot_username: str = "coworkbot_test_bot",
         bot_first_name: str = "Coworkbot",
@@ -359,13 +430,25 @@ class TelegramEmulator:
         strict_html: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.tokens = {tokens} if isinstance(tokens, str) else set(tokens)
-        if not self.tokens:
+        """Configure the bot and the world; nothing listens until start().
+
+        The limits default to Telegram's (30 sends per second overall, 20 per
+        minute per group); tests lower them, or pass a hand-moved ``clock``
+        (seconds, like time.monotonic) to get exact ``retry_after`` values.
+        ``strict_html`` rejects an unescaped ``&`` (see telegram_html).
+        """
+        token_list = [tokens] if isinstance(tokens, str) else list(tokens)
+        if not token_list:
             raise ValueError("at least one token is needed")
-        first = sorted(self.tokens)[0]
-        bot_id = int(first.split(":", 1)[0]) if first.split(":", 1)[0].isdigit() else 123456
-        self.bot_user: JSON = {"id": bot_id, "is_bot": True, "first_name": bot_first_name,
-                               "username": bot_username}  # fmt: skip
+        self.tokens = frozenset(token_list)
+        prefix = token_list[0].split(":", 1)[0]  # a token starts with the bot's id
+        bot_id = int(prefix) if prefix.isdigit() else 123456
+        self.bot_user: JSON = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": bot_first_name,
+            "username": bot_username,
+        }
         self.rate_limits = rate_limits
         self.strict_html = strict_html
         self.flood = _FloodControl(global_limit, global_window, group_limit, group_window, clock)
@@ -392,19 +475,27 @@ class TelegramEmulator:
         self._sent_pulse = _Pulse()
         self._runner: web.AppRunner | None = None
         self._methods: dict[str, Callable[[_Params], Any]] = {
-            "getme": self._get_me, "logout": self._ok, "close": self._ok,
-            "deletewebhook": self._delete_webhook, "getwebhookinfo": self._get_webhook_info,
-            "getupdates": self._get_updates, "sendmessage": self._send_message,
+            "getme": self._get_me,
+            "logout": self._ok,
+            "close": self._ok,
+            "deletewebhook": self._delete_webhook,
+            "getwebhookinfo": self._get_webhook_info,
+            "getupdates": self._get_updates,
+            "sendmessage": self._send_message,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
             "answercallbackquery": self._answer_callback_query,
-            "senddocument": self._send_document, "sendphoto": self._send_photo,
-            "getfile": self._get_file, "getchat": self._get_chat,
+            "senddocument": self._send_document,
+            "sendphoto": self._send_photo,
+            "getfile": self._get_file,
+            "getchat": self._get_chat,
             "getchatmember": self._get_chat_member,
             "getchatadministrators": self._get_chat_administrators,
-            "setmycommands": self._set_my_commands, "getmycommands": self._get_my_commands,
-            "deletemycommands": self._delete_my_commands, "sendchataction": self._send_chat_action,
-        }  # fmt: skip
+            "setmycommands": self._set_my_commands,
+            "getmycommands": self._get_my_commands,
+            "deletemycommands": self._delete_my_commands,
+            "sendchataction": self._send_chat_action,
+        }
 
     # ------------------------------------------------------------ lifecycle
 
@@ -431,7 +522,7 @@ class TelegramEmulator:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> TelegramEmulator:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
@@ -443,7 +534,7 @@ class TelegramEmulator:
     def add_chat(
         self,
         chat_id: int,
-        type: str = "group",  # noqa: A002 - the Bot API's own name
+        type: str = "group",  # the Bot API's own name
         title: str | None = None,
         *,
         username: str | None = None,
@@ -456,19 +547,31 @@ class TelegramEmulator:
 
         A private chat (id > 0, the user's id) means the user has started the bot.
         """
+        if chat_id in self._chats:
+            raise ValueError(f"chat {chat_id} already exists")
         if type not in ("private", "group", "supergroup", "channel"):
             raise ValueError(f"unknown chat type {type!r}")
         if (type == "private") != (chat_id > 0):
             raise ValueError("private chats have positive ids (the user's), others negative")
         if type == "private":
             user = self._remember(user or {"id": chat_id})
+            if user["id"] != chat_id:
+                raise ValueError("a private chat's id is its user's id")
         admin_ids = [self._remember(a)["id"] for a in admins]
         creator_id = None if creator is None else self._remember(creator)["id"]
         member_ids = {self._remember(m)["id"] for m in members} | set(admin_ids)
         if creator_id is not None:
             member_ids.add(creator_id)
-        chat = _Chat(chat_id, type, title or (None if type == "private" else f"Chat {chat_id}"),
-                     username, user, admin_ids, creator_id, member_ids)  # fmt: skip
+        chat = _Chat(
+            id=chat_id,
+            type=type,
+            title=title or (None if type == "private" else f"Chat {chat_id}"),
+            username=username,
+            user=user,
+            admins=admin_ids,
+            creator=creator_id,
+            members=member_ids,
+        )
         self._chats[chat_id] = chat
         return self._chat_json(chat)
 
@@ -484,18 +587,27 @@ class TelegramEmulator:
         new_member: JSON = {"user": self.bot_user, "status": new_status}
         if new_status == "kicked":
             new_member["until_date"] = 0
-        self._queue_update("my_chat_member", {
-            "chat": self._chat_json(chat), "from": actor, "date": int(time.time()),
-            "old_chat_member": {"user": self.bot_user, "status": "member"},
-            "new_chat_member": new_member,
-        })  # fmt: skip
+        self._queue_update(
+            "my_chat_member",
+            {
+                "chat": self._chat_json(chat),
+                "from": actor,
+                "date": int(time.time()),
+                "old_chat_member": {"user": self.bot_user, "status": "member"},
+                "new_chat_member": new_member,
+            },
+        )
 
-    def fail_next(self, n: int = 1, status: int = 500, methods: Iterable[str] | None = None) -> None:
+    def fail_next(
+        self, n: int = 1, status: int = 500, methods: Iterable[str] | None = None
+    ) -> None:
         """Answer the next n requests (optionally only of these methods) with a server error.
 
         500 comes as Telegram's JSON error; 502/503/504 as the HTML page of the
         nginx in front of it, which is what a client really has to cope with.
         """
+        if status not in SERVER_ERRORS:
+            raise ValueError(f"status must be one of {sorted(SERVER_ERRORS)}")
         only = None if methods is None else frozenset(m.lower() for m in methods)
         self._failures.extend([(status, only)] * n)
 
@@ -519,8 +631,13 @@ class TelegramEmulator:
             chat.bot_present = True
         else:
             chat.members.add(sender["id"])
-        message: JSON = {"message_id": next(chat.message_ids), "from": sender,
-                         "chat": self._chat_json(chat), "date": int(time.time()), "text": text}  # fmt: skip
+        message: JSON = {
+            "message_id": next(chat.message_ids),
+            "from": dict(sender),
+            "chat": self._chat_json(chat),
+            "date": int(time.time()),
+            "text": text,
+        }
         entities = formatting.detect_entities(text)
         if entities:
             message["entities"] = entities
@@ -537,15 +654,23 @@ class TelegramEmulator:
         sent = chat.bot_messages.get(message_id)
         if sent is None or callback_data not in sent.button_data:
             shown = sent.button_data if sent else "no such bot message"
-            raise ValueError(f"message {message_id} in {chat_id} has no button {callback_data!r}: {shown}")
+            raise ValueError(
+                f"message {message_id} in {chat_id} has no button {callback_data!r}: {shown}"
+            )
         query_id = str(4_000_000_000_000_000 + next(self._ids))
         self._pending_queries[query_id] = chat_id
         if not chat.bot_present:
             return query_id
-        self._queue_update("callback_query", {
-            "id": query_id, "from": self._remember(user), "message": self._sent_json(sent),
-            "chat_instance": str(abs(chat_id) * 7919), "data": callback_data,
-        })  # fmt: skip
+        self._queue_update(
+            "callback_query",
+            {
+                "id": query_id,
+                "from": dict(self._remember(user)),
+                "message": self._sent_json(sent),
+                "chat_instance": str(abs(chat_id) * 7919),
+                "data": callback_data,
+            },
+        )
         return query_id
 
     def sent(self, chat_id: int | None = None) -> list[SentMessage]:
@@ -558,15 +683,20 @@ class TelegramEmulator:
         """Wait until at least count messages were delivered to chat_id; TimeoutError if not."""
         if not await self._sent_pulse.wait_until(lambda: len(self.sent(chat_id)) >= count, timeout):
             texts = [m.text or m.caption for m in self.sent(chat_id)]
-            raise TimeoutError(f"expected {count} message(s) in chat {chat_id} within "
-                               f"{timeout}s, got {len(texts)}: {texts!r}")  # fmt: skip
+            raise TimeoutError(
+                f"expected {count} message(s) in chat {chat_id} within "
+                f"{timeout}s, got {len(texts)}: {texts!r}"
+            )
         return self.sent(chat_id)
 
     def commands(self, scope: str | JSON | None = None, language_code: str = "") -> list[JSON]:
         """The command list set for exactly this scope and language ([] if none)."""
         if scope is None or isinstance(scope, str):
             scope = {"type": scope or "default"}
-        key = self._scope_key(scope, errors=ValueError)
+        try:
+            key = self._scope_key(scope)
+        except ApiError as exc:
+            raise ValueError(exc.description) from exc
         return [dict(c) for c in self._commands.get((key, language_code), [])]
 
     def chat_actions(self, chat_id: int) -> list[str]:
@@ -609,8 +739,9 @@ class TelegramEmulator:
         stored = self._file_paths.get(request.match_info["path"])
         if stored is None:
             return web.json_response(ApiError(404, "Not Found").body(), status=404)
-        return web.Response(body=stored.content,
-                            content_type=stored.mime_type or "application/octet-stream")  # fmt: skip
+        return web.Response(
+            body=stored.content, content_type=stored.mime_type or "application/octet-stream"
+        )
 
     def _error(self, method: str, params: JSON, error: ApiError) -> web.Response:
         self.calls.append(ApiCall(method, params, error.code, error.description))
@@ -624,19 +755,24 @@ class TelegramEmulator:
         return None
 
     def _injected_failure(self, method: str, status: int) -> web.Response:
-        reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-                  504: "Gateway Time-out"}.get(status, "Server Error")  # fmt: skip
+        reason = SERVER_ERRORS[status]
         self.calls.append(ApiCall(method, {}, status, reason))
         if status == 500:
             return web.json_response(ApiError(500, reason).body(), status=500)
-        return web.Response(text=NGINX_PAGE.format(status=status, reason=reason),
-                            status=status, content_type="text/html")  # fmt: skip
+        return web.Response(
+            text=NGINX_PAGE.format(status=status, reason=reason),
+            status=status,
+            content_type="text/html",
+        )
 
     # ------------------------------------------------------------ updates
 
     def _queue_update(self, kind: str, payload: JSON) -> None:
-        allowed = (kind not in DEFAULT_EXCLUDED_UPDATES if self._allowed_updates is None
-                   else kind in self._allowed_updates)  # fmt: skip
+        allowed = (
+            kind not in DEFAULT_EXCLUDED_UPDATES
+            if self._allowed_updates is None
+            else kind in self._allowed_updates
+        )
         if allowed:  # Telegram does not store updates the bot did not ask for
             self._updates.append({"update_id": next(self._update_ids), kind: payload})
             self._updates_pulse.fire()
@@ -659,8 +795,11 @@ class TelegramEmulator:
             lambda: bool(self._updates) or self._closing or self._poll_generation != mine, timeout
         )
         if self._poll_generation != mine:
-            raise ApiError(409, "Conflict: terminated by other getUpdates request; "
-                                "make sure that only one bot instance is running")  # fmt: skip
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+            )
         return self._updates[:limit]
 
     def _delete_webhook(self, p: _Params) -> bool:
@@ -669,7 +808,11 @@ class TelegramEmulator:
         return True
 
     def _get_webhook_info(self, p: _Params) -> JSON:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
+        return {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._updates),
+        }
 
     # ------------------------------------------------------------ sending
 
@@ -682,8 +825,14 @@ class TelegramEmulator:
             raise ApiError(400, "Bad Request: message text is empty")
         if len(shown.text) > TEXT_LIMIT:  # Telegram counts code points here, not UTF-16
             raise ApiError(400, "Bad Request: message is too long")
-        message = SentMessage(0, chat.id, "sendMessage", 0, text=shown.text, raw_text=raw_text,
-                              entities=shown.entities, parse_mode=parse_mode)  # fmt: skip
+        message = SentMessage(
+            chat_id=chat.id,
+            method="sendMessage",
+            text=shown.text,
+            raw_text=raw_text,
+            entities=shown.entities,
+            parse_mode=parse_mode,
+        )
         return self._deliver(chat, message, p)
 
     def _send_document(self, p: _Params) -> JSON:
@@ -700,9 +849,16 @@ class TelegramEmulator:
         shown = self._format(raw_caption or "", parse_mode, p.decoded("caption_entities"))
         if len(shown.text) > CAPTION_LIMIT:
             raise ApiError(400, "Bad Request: message caption is too long")
-        message = SentMessage(0, chat.id, "send" + kind.capitalize(), 0, caption=shown.text or None,
-                              raw_caption=raw_caption, caption_entities=shown.entities,
-                              parse_mode=parse_mode, **{kind: stored})  # fmt: skip
+        message = SentMessage(
+            chat_id=chat.id,
+            method="send" + kind.capitalize(),
+            caption=shown.text or None,
+            raw_caption=raw_caption,
+            caption_entities=shown.entities,
+            parse_mode=parse_mode,
+            document=stored if kind == "document" else None,
+            photo=stored if kind == "photo" else None,
+        )
         return self._deliver(chat, message, p)
 
     def _deliver(self, chat: _Chat, message: SentMessage, p: _Params) -> JSON:
@@ -714,7 +870,9 @@ class TelegramEmulator:
             retry = self.flood.retry_after(chat.id)
             if retry is not None:
                 self.throttled += 1
-                raise ApiError(429, f"Too Many Requests: retry after {retry}", {"retry_after": retry})
+                raise ApiError(
+                    429, f"Too Many Requests: retry after {retry}", {"retry_after": retry}
+                )
             self.flood.record(chat.id)
         message.message_id = next(chat.message_ids)
         message.date = int(time.time())
@@ -723,9 +881,7 @@ class TelegramEmulator:
         self._sent_pulse.fire()
         return self._sent_json(message)
 
-    def _format(
-        self, raw: str, parse_mode: str | None, entities: Any
-    ) -> formatting.FormattedText:
+    def _format(self, raw: str, parse_mode: str | None, entities: Any) -> formatting.FormattedText:
         """Apply parse_mode (or explicit entities) and Telegram's trimming to a text."""
         if entities is not None:
             parsed = formatting.FormattedText(raw, list(entities))
@@ -740,6 +896,9 @@ class TelegramEmulator:
             raise ApiError(400, "Bad Request: unsupported parse_mode")
         trimmed = formatting.trim(parsed)
         found = formatting.detect_entities(trimmed.text, trimmed.entities)
+        for entity in found:  # tg://user?id= links become mentions of the full user
+            if entity["type"] == "text_mention":
+                entity["user"] = self._users.get(entity["user"]["id"], entity["user"])
         return formatting.FormattedText(trimmed.text, found)
 
     def _reply_markup(self, p: _Params) -> JSON | None:
@@ -755,9 +914,13 @@ class TelegramEmulator:
             raise ApiError(400, 'Bad Request: field "inline_keyboard" must be an Array of Arrays')
         for button in (b for row in rows for b in row):
             if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text must be a String")
+                raise ApiError(
+                    400, "Bad Request: can't parse inline keyboard button: Text must be a String"
+                )
             if not BUTTON_ACTIONS & button.keys():
-                raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                raise ApiError(
+                    400, "Bad Request: text buttons are unallowed in the inline keyboard"
+                )
             data = button.get("callback_data")
             if data is not None and not 1 <= len(str(data).encode("utf-8")) <= 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
@@ -796,9 +959,14 @@ class TelegramEmulator:
         if not content and not (value or "").startswith("http"):
             raise ApiError(400, "Bad Request: file must be non-empty")
         number = next(self._ids)
-        stored = StoredFile(f"emu-{kind}-{number}", f"emu-u{number}",
-                            f"{kind}s/file_{number}{_extension(filename)}",
-                            filename, mime_type, content)  # fmt: skip
+        stored = StoredFile(
+            file_id=f"emu-{kind}-{number}",
+            file_unique_id=f"emu-u{number}",
+            file_path=f"{kind}s/file_{number}{_extension(filename)}",
+            file_name=filename,
+            mime_type=mime_type,
+            content=content,
+        )
         if kind == "photo":
             stored.width, stored.height = _image_size(content)
         self._files[stored.file_id] = stored
@@ -809,8 +977,12 @@ class TelegramEmulator:
         stored = self._files.get(p.text("file_id") or "")
         if stored is None:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-                "file_size": len(stored.content), "file_path": stored.file_path}  # fmt: skip
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(stored.content),
+            "file_path": stored.file_path,
+        }
 
     def _send_chat_action(self, p: _Params) -> bool:
         chat = self._target_chat(p, sending=True)
@@ -833,7 +1005,8 @@ class TelegramEmulator:
         if len(shown.text) > TEXT_LIMIT:
             raise ApiError(400, "Bad Request: message is too long")
         markup = self._reply_markup(p)  # omitting reply_markup removes the keyboard
-        if (shown.text, shown.entities, markup) == (message.text, message.entities, message.reply_markup):
+        before = (message.text, message.entities, message.reply_markup)
+        if (shown.text, shown.entities, markup) == before:
             raise ApiError(400, NOT_MODIFIED)
         message.text, message.raw_text, message.entities = shown.text, raw_text, shown.entities
         message.parse_mode, message.reply_markup = p.text("parse_mode"), markup
@@ -869,9 +1042,11 @@ class TelegramEmulator:
         if self._pending_queries.pop(query_id, None) is None:
             raise ApiError(400, QUERY_INVALID)
         self.callback_answers[query_id] = {
-            "text": p.text("text"), "show_alert": p.flag("show_alert"),
-            "url": p.text("url"), "cache_time": p.integer("cache_time"),
-        }  # fmt: skip
+            "text": p.text("text"),
+            "show_alert": p.flag("show_alert"),
+            "url": p.text("url"),
+            "cache_time": p.integer("cache_time"),
+        }
         return True
 
     # ------------------------------------------------------------ chats and members
@@ -879,10 +1054,11 @@ class TelegramEmulator:
     def _get_chat(self, p: _Params) -> JSON:
         chat = self._target_chat(p, sending=False)
         full = self._chat_json(chat)
-        full.update(accent_color_id=0, max_reaction_count=11, accepted_gift_types={
-            "unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
-            "premium_subscription": False, "gifts_from_channels": False,
-        })  # fmt: skip
+        gift_kinds = "unlimited_gifts limited_gifts unique_gifts premium_subscription"
+        full["accepted_gift_types"] = dict.fromkeys(
+            (gift_kinds + " gifts_from_channels").split(), False
+        )
+        full.update(accent_color_id=0, max_reaction_count=11)  # required by ChatFullInfo
         return full
 
     def _get_chat_member(self, p: _Params) -> JSON:
@@ -908,14 +1084,7 @@ class TelegramEmulator:
         if user_id == chat.creator:
             return {"status": "creator", "user": user, "is_anonymous": False}
         if user_id in chat.admins:
-            rights = dict.fromkeys(
-                ("can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-                 "can_restrict_members", "can_change_info", "can_invite_users",
-                 "can_pin_messages"), True)  # fmt: skip
-            rights.update(dict.fromkeys(
-                ("can_be_edited", "is_anonymous", "can_promote_members", "can_post_stories",
-                 "can_edit_stories", "can_delete_stories"), False))  # fmt: skip
-            return {"status": "administrator", "user": user, **rights}
+            return {"status": "administrator", "user": user, **ADMIN_RIGHTS}
         return {"status": "member" if user_id in chat.members else "left", "user": user}
 
     def _target_chat(self, p: _Params, *, sending: bool) -> _Chat:
@@ -925,8 +1094,10 @@ class TelegramEmulator:
             raise ApiError(400, "Bad Request: chat_id is empty")
         chat: _Chat | None = None
         if raw.startswith("@"):
-            chat = next((c for c in self._chats.values() if c.username and
-                         c.username.lower() == raw[1:].lower()), None)  # fmt: skip
+            wanted = raw[1:].lower()
+            chat = next(
+                (c for c in self._chats.values() if (c.username or "").lower() == wanted), None
+            )
         elif re.fullmatch(r"-?\d+", raw):
             chat = self._chats.get(int(raw))
             if chat is None and sending and int(raw) in self._users:
@@ -934,12 +1105,7 @@ class TelegramEmulator:
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
         if not chat.bot_present and (sending or chat.type != "private"):
-            raise ApiError(403, {
-                "private": "Forbidden: bot was blocked by the user",
-                "group": "Forbidden: bot was kicked from the group chat",
-                "supergroup": "Forbidden: bot was kicked from the supergroup chat",
-                "channel": "Forbidden: bot was kicked from the channel chat",
-            }[chat.type])  # fmt: skip
+            raise ApiError(403, BOT_REMOVED[chat.type])
         return chat
 
     # ------------------------------------------------------------ commands
@@ -974,34 +1140,34 @@ class TelegramEmulator:
     def _command_key(self, p: _Params) -> tuple[tuple[Any, ...], str]:
         language = p.text("language_code") or ""
         if language and not re.fullmatch(r"[a-z]{2}", language):
-            raise ApiError(400, "Bad Request: invalid language code specified")  # wording unverified
-        scope = p.decoded("scope") or {"type": "default"}
-        return self._scope_key(scope, errors=ApiError), language
+            # Telegram wants a two-letter ISO 639-1 code; the exact wording is unverified
+            raise ApiError(400, "Bad Request: invalid language code specified")
+        scope = p.decoded("scope", "BotCommandScope") or {"type": "default"}
+        return self._scope_key(scope), language
 
-    def _scope_key(self, scope: Any, *, errors: type[Exception]) -> tuple[Any, ...]:
+    def _scope_key(self, scope: Any) -> tuple[Any, ...]:
         """A hashable BotCommandScope, with chat_id resolved (also for "@username")."""
-        def fail(reason: str) -> Exception:
-            return ApiError(400, f"Bad Request: {reason}") if errors is ApiError else ValueError(reason)
-
         if not isinstance(scope, dict) or scope.get("type") not in SCOPE_TYPES:
-            raise fail("can't parse BotCommandScope JSON object")
+            raise ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
         kind = scope["type"]
         if kind not in ("chat", "chat_administrators", "chat_member"):
             return (kind,)
-        try:
-            chat = self._target_chat(_Params({"chat_id": scope.get("chat_id")}, {}), sending=False)
-        except ApiError as exc:
-            raise fail(exc.description.removeprefix("Bad Request: ")) from exc
+        chat = self._target_chat(_Params({"chat_id": scope.get("chat_id")}, {}), sending=False)
         if kind != "chat_member":
             return kind, chat.id
         if scope.get("user_id") is None:
-            raise fail("user_id is empty")
+            raise ApiError(400, "Bad Request: user_id is empty")
         return kind, chat.id, int(scope["user_id"])
 
     def _get_me(self, p: _Params) -> JSON:
-        return {**self.bot_user, "can_join_groups": True, "can_read_all_group_messages": True,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}  # fmt: skip
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": True,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     def _ok(self, p: _Params) -> bool:
         return True
@@ -1010,7 +1176,9 @@ class TelegramEmulator:
 
     def _chat_json(self, chat: _Chat) -> JSON:
         if chat.type == "private" and chat.user is not None:
-            names = {k: chat.user[k] for k in ("first_name", "last_name", "username") if k in chat.user}
+            names: JSON = {
+                k: chat.user[k] for k in ("first_name", "last_name", "username") if k in chat.user
+            }
             return {"id": chat.id, "type": "private", **names}
         result: JSON = {"id": chat.id, "type": chat.type, "title": chat.title}
         if chat.username:
@@ -1019,8 +1187,12 @@ class TelegramEmulator:
 
     def _sent_json(self, message: SentMessage) -> JSON:
         chat = self._chats[message.chat_id]
-        result: JSON = {"message_id": message.message_id, "from": self.bot_user,
-                        "chat": self._chat_json(chat), "date": message.date}  # fmt: skip
+        result: JSON = {
+            "message_id": message.message_id,
+            "from": self.bot_user,
+            "chat": self._chat_json(chat),
+            "date": message.date,
+        }
         if message.text is not None:
             result["text"] = message.text
         if message.entities:
@@ -1051,12 +1223,15 @@ class TelegramEmulator:
     # ------------------------------------------------------------ small helpers
 
     def _remember(self, user: int | JSON) -> JSON:
-        """Register a user (id or dict); a later dict with more fields wins."""
+        """Register a user (id or dict); fields given later are merged in place."""
         if isinstance(user, int):
             return self._users.setdefault(user, fill_user({"id": user}))
-        known = fill_user(user)
-        self._users[known["id"]] = {**self._users.get(known["id"], {}), **known}
-        return self._users[known["id"]]
+        known = self._users.get(fill_user(user)["id"])
+        if known is None:
+            known = self._users[user["id"]] = fill_user(user)
+        else:
+            known.update(user)  # in place, so chats holding this dict see the new fields
+        return known
 
     def _known_chat(self, chat_id: int) -> _Chat:
         if chat_id not in self._chats:

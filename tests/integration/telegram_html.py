@@ -22,25 +22,36 @@ from typing import Any
 
 SUPPORTED_TAGS = frozenset(
     {
-        "a", "b", "strong", "i", "em", "s", "strike", "del", "u", "ins",
-        "tg-spoiler", "tg-emoji", "span", "pre", "code", "blockquote",
+        "a",
+        "b",
+        "strong",
+        "i",
+        "em",
+        "s",
+        "strike",
+        "del",
+        "u",
+        "ins",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "pre",
+        "code",
+        "blockquote",
     }
-)  # fmt: skip
-
+)
 _SIMPLE_TAG_TYPES = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
-}  # fmt: skip
-
-# tdlib sorts entities by offset, then longest first, then by this priority.
+    **dict.fromkeys(("b", "strong"), "bold"),
+    **dict.fromkeys(("i", "em"), "italic"),
+    **dict.fromkeys(("u", "ins"), "underline"),
+    **dict.fromkeys(("s", "strike", "del"), "strikethrough"),
+    **dict.fromkeys(("tg-spoiler", "span"), "spoiler"),  # span only with class="tg-spoiler"
+}
+# tdlib sorts entities by offset, then longest first, then by this priority (default 50).
 _TYPE_PRIORITY = {
-    "mention": 50, "hashtag": 50, "bot_command": 50, "url": 50, "email": 50,
-    "bold": 90, "italic": 91, "code": 20, "pre": 11, "text_link": 49,
-    "text_mention": 49, "cashtag": 50, "phone_number": 50, "underline": 92,
-    "strikethrough": 93, "blockquote": 0, "expandable_blockquote": 0,
-    "spoiler": 94, "custom_emoji": 99,
+    "bold": 90, "italic": 91, "underline": 92, "strikethrough": 93, "spoiler": 94,
+    "custom_emoji": 99, "code": 20, "pre": 11, "text_link": 49, "text_mention": 49,
+    "blockquote": 0, "expandable_blockquote": 0,
 }  # fmt: skip
 
 _NAMED_ENTITIES = {b"lt": "<", b"gt": ">", b"amp": "&", b"quot": '"'}
@@ -175,7 +186,9 @@ def _parse_start_tag(
             i += 1
         name = data[name_start:i].decode("utf-8", "replace")
         if not name:
-            raise EntityParseError(f'Empty attribute name in the tag "{tag}" at byte offset {begin}')
+            raise EntityParseError(
+                f'Empty attribute name in the tag "{tag}" at byte offset {begin}'
+            )
         while data[i] != 0 and data[i] in _SPACES:
             i += 1
         if data[i] != _EQ[0]:
@@ -279,19 +292,29 @@ def _close_entity(
         if not tag.argument.isdigit() or int(tag.argument) == 0:
             raise EntityParseError("Invalid custom emoji identifier specified")
         entities.append(
-            {"type": "custom_emoji", "offset": offset, "length": length,
-             "custom_emoji_id": tag.argument}
-        )  # fmt: skip
+            {
+                "type": "custom_emoji",
+                "offset": offset,
+                "length": length,
+                "custom_emoji_id": tag.argument,
+            }
+        )
     elif tag.name == "a":
         url = tag.argument or inner_text
         user = re.fullmatch(r"tg://user\?id=(\d+)", url)
         if user:
             entities.append(
-                {"type": "text_mention", "offset": offset, "length": length,
-                 "user": {"id": int(user.group(1)), "is_bot": False, "first_name": ""}}
-            )  # fmt: skip
+                {
+                    "type": "text_mention",
+                    "offset": offset,
+                    "length": length,
+                    "user": {"id": int(user.group(1)), "is_bot": False, "first_name": ""},
+                }
+            )
         elif checked := _checked_link(url):
-            entities.append({"type": "text_link", "offset": offset, "length": length, "url": checked})
+            entities.append(
+                {"type": "text_link", "offset": offset, "length": length, "url": checked}
+            )
     elif tag.name == "pre":
         if same_span and last is not None and last["type"] == "code" and last.get("language"):
             last["type"] = "pre"  # <pre><code class="language-x"> is one pre entity
@@ -348,7 +371,9 @@ _HASHTAG = re.compile(r"(?<!\w)#\w{1,256}(?![\w#])")
 _URL = re.compile(r"\bhttps?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
 
 
-def detect_entities(text: str, existing: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def detect_entities(
+    text: str, existing: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Entities Telegram finds by itself in a text (commands, mentions, hashtags, URLs).
 
     Telegram adds these to every message; those overlapping ``existing`` entities
@@ -360,8 +385,12 @@ def detect_entities(text: str, existing: list[dict[str, Any]] | None = None) -> 
         if e["type"] in ("code", "pre", "text_link", "text_mention")
     ]
     found: list[dict[str, Any]] = []
-    for kind, pattern in (("bot_command", _BOT_COMMAND), ("url", _URL),
-                          ("mention", _MENTION), ("hashtag", _HASHTAG)):  # fmt: skip
+    for kind, pattern in (
+        ("bot_command", _BOT_COMMAND),
+        ("url", _URL),
+        ("mention", _MENTION),
+        ("hashtag", _HASHTAG),
+    ):
         for match in pattern.finditer(text):
             if kind == "hashtag" and not any(ch.isalpha() for ch in match.group()[1:]):
                 continue

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import io
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,8 @@ from telegram import (
     BotCommandScopeChatAdministrators,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
+    Update,
 )
 from telegram.error import (
     BadRequest,
@@ -32,24 +35,21 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
 )
+from telegram.ext import Application, CommandHandler, ContextTypes
 
-try:  # tests/integration may or may not become a package; work both ways
-    from .telegram_emulator import TelegramEmulator
-    from .telegram_html import EntityParseError, parse_html
-except ImportError:
-    from telegram_emulator import TelegramEmulator  # type: ignore[no-redef]
-    from telegram_html import EntityParseError, parse_html  # type: ignore[no-redef]
+from tests.integration.telegram_emulator import TelegramEmulator
+from tests.integration.telegram_html import EntityParseError, parse_html
 
 TOKEN = "123456:TEST-TOKEN"
 HUB = -1001  # a supergroup
 CAFE = -2002  # a basic group
-ANA = {"id": 11, "first_name": "Ana", "username": "ana", "language_code": "fr"}
-BOB = {"id": 12, "first_name": "Bob", "username": "bob", "language_code": "en"}
-CARLA = {"id": 13, "first_name": "Carla", "language_code": "it"}
+ANA: dict[str, Any] = {"id": 11, "first_name": "Ana", "username": "ana", "language_code": "fr"}
+BOB: dict[str, Any] = {"id": 12, "first_name": "Bob", "username": "bob", "language_code": "en"}
+CARLA: dict[str, Any] = {"id": 13, "first_name": "Carla", "language_code": "it"}
 
 
-class FakeClock:
-    """Flood-control time that only moves when a test says so."""
+class StepClock:
+    """Monotonic seconds for flood control that only move when a test says so."""
 
     def __init__(self) -> None:
         self.now = 1000.0
@@ -62,15 +62,18 @@ class FakeClock:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def flood_clock() -> StepClock:
+    return StepClock()
 
 
 @pytest_asyncio.fixture
-async def emu(clock: FakeClock) -> AsyncIterator[TelegramEmulator]:
-    async with TelegramEmulator(TOKEN, clock=clock, global_limit=5, group_limit=3) as emulator:
-        emulator.add_chat(HUB, "supergroup", "Hub Brussels", creator=ANA, admins=[BOB],
-                          members=[CARLA])  # fmt: skip
+async def emu(flood_clock: StepClock) -> AsyncIterator[TelegramEmulator]:
+    async with TelegramEmulator(
+        TOKEN, clock=flood_clock, global_limit=5, group_limit=3
+    ) as emulator:
+        emulator.add_chat(
+            HUB, "supergroup", "Hub Brussels", creator=ANA, admins=[BOB], members=[CARLA]
+        )
         emulator.add_chat(CAFE, "group", "Café Zagreb", admins=[ANA])
         yield emulator
 
@@ -92,6 +95,15 @@ def retry_seconds(error: RetryAfter) -> int:
     return int(value.total_seconds()) if isinstance(value, timedelta) else int(value)
 
 
+def message_of(update: Update) -> Message:
+    assert update.message is not None, update
+    return update.message
+
+
+def texts(updates: Sequence[Update]) -> list[str | None]:
+    return [message_of(u).text for u in updates]
+
+
 def keyboard(*data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(d.title(), callback_data=d) for d in data]])
 
@@ -107,10 +119,9 @@ async def test_get_me_describes_the_bot(bot: Bot) -> None:
 
 @pytest.mark.asyncio
 async def test_a_wrong_token_is_unauthorized(emu: TelegramEmulator) -> None:
-    intruder = Bot("999:WRONG", base_url=emu.base_url)
     with pytest.raises(InvalidToken):
-        await intruder.get_me()
-    await intruder.shutdown()
+        async with Bot("999:WRONG", base_url=emu.base_url):  # initialize() calls getMe
+            pass
 
 
 @pytest.mark.asyncio
@@ -124,9 +135,13 @@ async def test_errors_have_telegrams_exact_json_shape(emu: TelegramEmulator) -> 
     assert unauthorized.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
     assert unknown.status_code == 404
     assert unknown.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
-    assert by_query.json()["ok"] is True and by_query.json()["result"]["text"] == "hi"
-    assert by_json.json() == {"ok": False, "error_code": 400,
-                              "description": "Bad Request: chat not found"}  # fmt: skip
+    assert by_query.json()["ok"] is True
+    assert by_query.json()["result"]["text"] == "hi"
+    assert by_json.json() == {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: chat not found",
+    }
 
 
 @pytest.mark.asyncio
@@ -140,16 +155,19 @@ async def test_an_unknown_method_is_not_found(bot: Bot) -> None:
 
 @pytest.mark.asyncio
 async def test_html_is_parsed_and_trimmed_like_telegram(emu: TelegramEmulator, bot: Bot) -> None:
-    message = await bot.send_message(HUB, "  <b>Hi</b> &amp; welcome 😀 <i>ça</i>  ",
-                                     parse_mode="HTML")  # fmt: skip
+    message = await bot.send_message(
+        HUB, "  <b>Hi</b> &amp; welcome 😀 <i>ça</i>  ", parse_mode="HTML"
+    )
     assert message.text == "Hi & welcome 😀 ça"
     [sent] = emu.sent(HUB)
     assert sent.text == "Hi & welcome 😀 ça"
     assert sent.raw_text == "  <b>Hi</b> &amp; welcome 😀 <i>ça</i>  "
     assert sent.parse_mode == "HTML"
     # offsets are in UTF-16 code units: the emoji counts twice
-    assert sent.entities == [{"type": "bold", "offset": 0, "length": 2},
-                             {"type": "italic", "offset": 16, "length": 2}]  # fmt: skip
+    assert sent.entities == [
+        {"type": "bold", "offset": 0, "length": 2},
+        {"type": "italic", "offset": 16, "length": 2},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -175,13 +193,16 @@ async def test_bad_html_is_a_bad_request(bot: Bot, html: str, description: str) 
 
 @pytest.mark.asyncio
 async def test_supported_tags_are_accepted(emu: TelegramEmulator, bot: Bot) -> None:
-    html = ('<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s>'
-            '<strike>k</strike><del>d</del><a href="https://example.org">a</a><code>c</code>'
-            '<pre>p</pre><span class="tg-spoiler">x</span><tg-spoiler>y</tg-spoiler>'
-            '<blockquote>q</blockquote><tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>')  # fmt: skip
+    html = (
+        "<b>b</b><strong>s</strong><i>i</i><em>e</em><u>u</u><ins>n</ins><s>s</s>"
+        '<strike>k</strike><del>d</del><a href="https://example.org">a</a><code>c</code>'
+        '<pre>p</pre><span class="tg-spoiler">x</span><tg-spoiler>y</tg-spoiler>'
+        '<blockquote>q</blockquote><tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>'
+    )
     await bot.send_message(HUB, html, parse_mode="HTML")
     kinds = [e["type"] for e in emu.sent(HUB)[0].entities]
-    assert kinds.count("bold") == 2 and "text_link" in kinds and "custom_emoji" in kinds
+    assert kinds.count("bold") == 2
+    assert {"text_link", "custom_emoji", "spoiler", "blockquote", "pre"} <= set(kinds)
 
 
 @pytest.mark.asyncio
@@ -189,9 +210,9 @@ async def test_length_limit_applies_after_entity_parsing(emu: TelegramEmulator, 
     await bot.send_message(HUB, "<b>" + "a" * 4096 + "</b>", parse_mode="HTML")
     await bot.send_message(HUB, "&amp;" * 4096, parse_mode="HTML")
     await bot.send_message(HUB, "😀" * 4096)  # Telegram counts characters, not UTF-16 units
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(HUB, "a" * 4097)
-    with pytest.raises(BadRequest, match="(?i)message is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
         await bot.send_message(HUB, "<i>" + "&lt;" * 4097 + "</i>", parse_mode="HTML")
     assert len(emu.sent(HUB)) == 3
 
@@ -199,7 +220,7 @@ async def test_length_limit_applies_after_entity_parsing(emu: TelegramEmulator, 
 @pytest.mark.asyncio
 async def test_empty_text_is_refused(emu: TelegramEmulator, bot: Bot) -> None:
     for text in ("", "   ", "<b></b>"):
-        with pytest.raises(BadRequest, match="(?i)message text is empty"):
+        with pytest.raises(BadRequest, match=r"(?i)message text is empty"):
             await bot.send_message(HUB, text, parse_mode="HTML")
     assert emu.sent(HUB) == []
 
@@ -207,14 +228,18 @@ async def test_empty_text_is_refused(emu: TelegramEmulator, bot: Bot) -> None:
 @pytest.mark.asyncio
 async def test_replies_and_keyboards_are_stored(emu: TelegramEmulator, bot: Bot) -> None:
     asked = emu.user_sends(HUB, ANA, "/events")
-    await bot.send_message(HUB, "Friday drinks", reply_to_message_id=asked["message_id"],
-                           reply_markup=keyboard("rsvp:1:yes", "rsvp:1:no"))  # fmt: skip
+    await bot.send_message(
+        HUB,
+        "Friday drinks",
+        reply_to_message_id=asked["message_id"],
+        reply_markup=keyboard("rsvp:1:yes", "rsvp:1:no"),
+    )
     [sent] = emu.sent(HUB)
     assert sent.reply_to == asked["message_id"]
     assert sent.button_data == ["rsvp:1:yes", "rsvp:1:no"]
-    with pytest.raises(BadRequest, match="(?i)message to be replied not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to be replied not found"):
         await bot.send_message(HUB, "to nothing", reply_to_message_id=999)
-    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         await bot.send_message(HUB, "too long", reply_markup=keyboard("x" * 65))
 
 
@@ -225,13 +250,13 @@ async def test_replies_and_keyboards_are_stored(emu: TelegramEmulator, bot: Bot)
 async def test_user_messages_carry_command_entities(emu: TelegramEmulator, bot: Bot) -> None:
     emu.user_sends(HUB, ANA, "/checkin@coworkbot_test_bot desk 4 for 3h")
     emu.user_sends(ANA["id"], ANA, "/start")
-    first, second = await bot.get_updates()
-    assert first.message.text.startswith("/checkin@coworkbot_test_bot")
-    assert first.message.entities[0].type == "bot_command"
-    assert (first.message.entities[0].offset, first.message.entities[0].length) == (0, 27)
-    assert first.message.from_user.language_code == "fr"
-    assert second.message.chat.type == "private"
-    assert second.message.entities[0].length == len("/start")
+    first, second = [message_of(u) for u in await bot.get_updates()]
+    [command] = [e for e in first.entities if e.type == "bot_command"]
+    assert (command.offset, command.length) == (0, len("/checkin@coworkbot_test_bot"))
+    assert first.from_user is not None
+    assert first.from_user.language_code == "fr"
+    assert second.chat.type == "private"
+    assert second.entities[0].length == len("/start")
 
 
 @pytest.mark.asyncio
@@ -242,14 +267,14 @@ async def test_long_polling_waits_for_an_update(emu: TelegramEmulator, bot: Bot)
     assert not poll.done()
     emu.user_sends(HUB, BOB, "/here")
     [update] = await asyncio.wait_for(poll, 2)
-    assert update.message.text == "/here"
+    assert message_of(update).text == "/here"
     assert time.monotonic() - started < 2
 
 
 @pytest.mark.asyncio
 async def test_long_polling_returns_empty_after_the_timeout(bot: Bot) -> None:
     started = time.monotonic()
-    assert await bot.get_updates(timeout=0.3) == ()
+    assert await bot.get_updates(timeout=timedelta(seconds=0.3)) == ()
     assert 0.25 < time.monotonic() - started < 2
 
 
@@ -258,16 +283,16 @@ async def test_offset_confirms_and_limit_caps(emu: TelegramEmulator, bot: Bot) -
     for n in range(3):
         emu.user_sends(HUB, CARLA, f"message {n}")
     first_two = await bot.get_updates(limit=2)
-    assert [u.message.text for u in first_two] == ["message 0", "message 1"]
+    assert texts(first_two) == ["message 0", "message 1"]
     assert len(await bot.get_updates()) == 3  # nothing confirmed yet
     rest = await bot.get_updates(offset=first_two[-1].update_id + 1)
-    assert [u.message.text for u in rest] == ["message 2"]
+    assert texts(rest) == ["message 2"]
     assert await bot.get_updates(offset=rest[-1].update_id + 1) == ()
     assert emu.pending_updates == []
     for n in range(3, 6):
         emu.user_sends(HUB, CARLA, f"message {n}")
     [last] = await bot.get_updates(offset=-1)  # negative: keep the last one, forget the rest
-    assert last.message.text == "message 5"
+    assert message_of(last).text == "message 5"
     assert len(emu.pending_updates) == 1
 
 
@@ -276,7 +301,7 @@ async def test_a_second_poller_terminates_the_first(emu: TelegramEmulator, bot: 
     first = asyncio.create_task(bot.get_updates(timeout=5))
     await asyncio.sleep(0.1)
     async with Bot(TOKEN, base_url=emu.base_url) as other_instance:
-        assert await other_instance.get_updates(timeout=0.1) == ()
+        assert await other_instance.get_updates(timeout=timedelta(seconds=0.1)) == ()
     with pytest.raises(Conflict, match="terminated by other getUpdates request"):
         await asyncio.wait_for(first, 2)
 
@@ -290,9 +315,7 @@ async def test_allowed_updates_filters_new_updates(emu: TelegramEmulator, bot: B
     [update] = await bot.get_updates(allowed_updates=[])  # [] restores the default set
     assert update.callback_query is not None
     emu.user_sends(HUB, ANA, "delivered again")
-    assert [u.message.text for u in await bot.get_updates(offset=update.update_id + 1)] == [
-        "delivered again"
-    ]
+    assert texts(await bot.get_updates(offset=update.update_id + 1)) == ["delivered again"]
 
 
 @pytest.mark.asyncio
@@ -310,6 +333,34 @@ async def test_wait_for_sent(emu: TelegramEmulator, bot: Bot) -> None:
         await emu.wait_for_sent(CAFE, count=3, timeout=0.1)
 
 
+@pytest.mark.asyncio
+async def test_a_polling_ptb_application_round_trip(emu: TelegramEmulator) -> None:
+    """The way the adapter runs: Application + Updater long polling + a command handler."""
+
+    async def here(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await message_of(update).reply_text(f"<b>{len(context.args or [])}</b> here", "HTML")
+
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .base_url(emu.base_url)
+        .base_file_url(emu.base_file_url)
+        .build()
+    )
+    app.add_handler(CommandHandler("here", here))
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1, drop_pending_updates=True)
+        asked = emu.user_sends(HUB, ANA, "/here@coworkbot_test_bot now")
+        emu.user_sends(HUB, ANA, "/here@some_other_bot")  # PTB ignores other bots' commands
+        [reply] = await emu.wait_for_sent(HUB, count=1, timeout=3)
+        await app.updater.stop()
+        await app.stop()
+    assert (reply.text, reply.reply_to) == ("1 here", asked["message_id"])
+    assert emu.pending_updates == []  # the updater confirmed what it handled
+
+
 # ---------------------------------------------------------------- buttons and edits
 
 
@@ -319,11 +370,13 @@ async def test_callback_queries_round_trip(emu: TelegramEmulator, bot: Bot) -> N
     query_id = emu.press_button(HUB, BOB, sent.message_id, "rsvp:7:yes")
     [update] = await bot.get_updates()
     query = update.callback_query
+    assert query is not None
+    assert query.message is not None
     assert (query.id, query.data, query.from_user.id) == (query_id, "rsvp:7:yes", BOB["id"])
     assert query.message.message_id == sent.message_id
     assert await query.answer("Noted!")
     assert emu.callback_answers[query_id]["text"] == "Noted!"
-    with pytest.raises(BadRequest, match="(?i)query is too old"):
+    with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query(query_id)
     with pytest.raises(ValueError, match="no button"):
         emu.press_button(HUB, BOB, sent.message_id, "rsvp:7:maybe")
@@ -335,12 +388,13 @@ async def test_edits_update_the_stored_message(emu: TelegramEmulator, bot: Bot) 
     await bot.edit_message_reply_markup(HUB, sent.message_id, reply_markup=keyboard("no"))
     assert emu.sent(HUB)[0].button_data == ["no"]
     edited = await bot.edit_message_text("<b>Closed</b>", HUB, sent.message_id, parse_mode="HTML")
+    assert isinstance(edited, Message)
     assert edited.edit_date is not None
     [stored] = emu.sent(HUB)
     assert (stored.text, stored.reply_markup, stored.edit_count) == ("Closed", None, 2)
-    with pytest.raises(BadRequest, match="(?i)message is not modified"):
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("<b>Closed</b>", HUB, sent.message_id, parse_mode="HTML")
-    with pytest.raises(BadRequest, match="(?i)message to edit not found"):
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
         await bot.edit_message_text("x", HUB, 999)
 
 
@@ -349,20 +403,21 @@ async def test_edits_update_the_stored_message(emu: TelegramEmulator, bot: Bot) 
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("timedelta_retry_after")
-async def test_group_limit_gives_retry_after(emu: TelegramEmulator, bot: Bot,
-                                             clock: FakeClock) -> None:  # fmt: skip
+async def test_group_limit_gives_retry_after(
+    emu: TelegramEmulator, bot: Bot, flood_clock: StepClock
+) -> None:
     for n in range(3):  # the fixture lowers the limit to 3 per 60 s per group
         await bot.send_message(HUB, f"reminder {n}")
-    clock.advance(10)
+    flood_clock.advance(10)
     with pytest.raises(RetryAfter) as error:
         await bot.send_message(HUB, "one too many")
     assert retry_seconds(error.value) == 50
     await bot.send_message(CAFE, "another group is not affected")
-    clock.advance(49.5)
+    flood_clock.advance(49.5)
     with pytest.raises(RetryAfter) as error:
         await bot.send_message(HUB, "still too early")
     assert retry_seconds(error.value) == 1  # 0.5 s rounded up
-    clock.advance(0.5)  # rejected sends did not count, so the window is free now
+    flood_clock.advance(0.5)  # rejected sends did not count, so the window is free now
     await bot.send_message(HUB, "now it goes")
     assert emu.throttled == 2
     assert [m.text for m in emu.sent(HUB)][-1] == "now it goes"
@@ -371,9 +426,10 @@ async def test_group_limit_gives_retry_after(emu: TelegramEmulator, bot: Bot,
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("timedelta_retry_after")
-async def test_global_limit_gives_retry_after(emu: TelegramEmulator, bot: Bot,
-                                              clock: FakeClock) -> None:  # fmt: skip
-    users = [{"id": 100 + n, "first_name": f"U{n}"} for n in range(6)]
+async def test_global_limit_gives_retry_after(
+    emu: TelegramEmulator, bot: Bot, flood_clock: StepClock
+) -> None:
+    users: list[dict[str, Any]] = [{"id": 100 + n, "first_name": f"U{n}"} for n in range(6)]
     for user in users:
         emu.user_sends(user["id"], user, "/start")
     for user in users[:5]:  # the fixture lowers the limit to 5 per second overall
@@ -381,16 +437,16 @@ async def test_global_limit_gives_retry_after(emu: TelegramEmulator, bot: Bot,
     with pytest.raises(RetryAfter) as error:
         await bot.send_message(users[5]["id"], "welcome")
     assert retry_seconds(error.value) == 1
-    clock.advance(1)
+    flood_clock.advance(1)
     await bot.send_message(users[5]["id"], "welcome")
-    assert emu.throttled == 1 and len(emu.sent()) == 6
+    assert emu.throttled == 1
+    assert len(emu.sent()) == 6
 
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("timedelta_retry_after")
 async def test_default_limits_are_telegrams() -> None:
-    clock = FakeClock()
-    async with TelegramEmulator(TOKEN, clock=clock) as emulator:
+    async with TelegramEmulator(TOKEN, clock=StepClock()) as emulator:
         emulator.add_chat(HUB, "supergroup", "Hub")
         async with Bot(TOKEN, base_url=emulator.base_url) as client:
             for n in range(20):
@@ -424,7 +480,7 @@ async def test_removed_bot_gets_forbidden(emu: TelegramEmulator, bot: Bot) -> No
 
 @pytest.mark.asyncio
 async def test_unknown_and_unstarted_chats(emu: TelegramEmulator, bot: Bot) -> None:
-    with pytest.raises(BadRequest, match="(?i)chat not found"):
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
         await bot.send_message(-999, "hello?")
     with pytest.raises(Forbidden, match="can't initiate conversation with a user"):
         await bot.send_message(CARLA["id"], "Carla is known but never started the bot")
@@ -435,12 +491,17 @@ async def test_chat_and_member_lookups(emu: TelegramEmulator, bot: Bot) -> None:
     chat = await bot.get_chat(HUB)
     assert (chat.id, chat.type, chat.title) == (HUB, "supergroup", "Hub Brussels")
     admins = await bot.get_chat_administrators(HUB)
-    assert [(a.user.id, a.status) for a in admins] == [(ANA["id"], "creator"),
-                                                       (BOB["id"], "administrator")]  # fmt: skip
+    assert [(a.user.id, a.status) for a in admins] == [
+        (ANA["id"], "creator"),
+        (BOB["id"], "administrator"),
+    ]
     assert (await bot.get_chat_member(HUB, CARLA["id"])).status == "member"
     assert (await bot.get_chat_member(CAFE, CARLA["id"])).status == "left"
-    with pytest.raises(BadRequest, match="(?i)user not found"):
+    with pytest.raises(BadRequest, match=r"(?i)user not found"):
         await bot.get_chat_member(HUB, 4242)
+    emu.add_chat(-3003, "supergroup", "Coworking network", username="cowork_network")
+    await bot.send_message("@cowork_network", "public chats are reachable by username")
+    assert len(emu.sent(-3003)) == 1
     await bot.send_chat_action(HUB, "typing")
     assert emu.chat_actions(HUB) == ["typing"]
     with pytest.raises(BadRequest):
@@ -458,6 +519,7 @@ async def test_injected_server_errors_are_transient(emu: TelegramEmulator, bot: 
         await bot.send_message(HUB, "second try")
     await bot.send_message(HUB, "third try")
     assert [m.text for m in emu.sent(HUB)] == ["third try"]
+    assert [c.status for c in emu.calls if c.method == "sendMessage"] == [500, 502, 200]
 
 
 # ---------------------------------------------------------------- commands
@@ -467,10 +529,12 @@ async def test_injected_server_errors_are_transient(emu: TelegramEmulator, bot: 
 async def test_commands_are_stored_per_scope_and_language(emu: TelegramEmulator, bot: Bot) -> None:
     await bot.set_my_commands([BotCommand("help", "Help"), BotCommand("checkin", "Check in")])
     await bot.set_my_commands([BotCommand("help", "Aide")], language_code="fr")
-    await bot.set_my_commands([BotCommand("event", "New event")],
-                              scope=BotCommandScopeChatAdministrators(HUB))  # fmt: skip
-    await bot.set_my_commands([BotCommand("here", "Who is in")],
-                              scope=BotCommandScopeAllGroupChats(), language_code="it")  # fmt: skip
+    await bot.set_my_commands(
+        [BotCommand("event", "New event")], scope=BotCommandScopeChatAdministrators(HUB)
+    )
+    await bot.set_my_commands(
+        [BotCommand("here", "Who is in")], scope=BotCommandScopeAllGroupChats(), language_code="it"
+    )
     assert [c["command"] for c in emu.commands()] == ["help", "checkin"]
     assert emu.commands(language_code="fr") == [{"command": "help", "description": "Aide"}]
     assert emu.commands({"type": "chat_administrators", "chat_id": HUB})[0]["command"] == "event"
@@ -480,7 +544,7 @@ async def test_commands_are_stored_per_scope_and_language(emu: TelegramEmulator,
     await bot.delete_my_commands(language_code="fr")
     assert emu.commands(language_code="fr") == []
     assert len(emu.commands()) == 2
-    with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
+    with pytest.raises(BadRequest, match=r"(?i)bot_command_invalid"):
         await bot.set_my_commands([BotCommand("CheckIn", "Upper case is refused")])
 
 
@@ -490,17 +554,20 @@ async def test_commands_are_stored_per_scope_and_language(emu: TelegramEmulator,
 @pytest.mark.asyncio
 async def test_document_upload_and_download(emu: TelegramEmulator, bot: Bot) -> None:
     ics = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
-    sent = await bot.send_document(HUB, document=ics, filename="hub.ics",
-                                   caption="<b>Events</b> of the hub", parse_mode="HTML")  # fmt: skip
+    sent = await bot.send_document(
+        HUB, document=ics, filename="hub.ics", caption="<b>Events</b> of the hub", parse_mode="HTML"
+    )
+    assert sent.document is not None
     assert sent.document.file_name == "hub.ics"
     [stored] = emu.sent(HUB)
-    assert stored.document is not None and stored.document.content == ics
+    assert stored.document is not None
+    assert stored.document.content == ics
     assert (stored.caption, stored.raw_caption) == ("Events of the hub", "<b>Events</b> of the hub")
     remote = await bot.get_file(sent.document.file_id)
     assert bytes(await remote.download_as_bytearray()) == ics
     await bot.send_document(CAFE, document=sent.document.file_id)  # re-send by file_id
     assert emu.sent(CAFE)[0].document is stored.document
-    with pytest.raises(BadRequest, match="(?i)message caption is too long"):
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
         await bot.send_document(HUB, document=ics, filename="x.ics", caption="c" * 1025)
 
 
@@ -512,7 +579,7 @@ async def test_photo_upload_is_checked(emu: TelegramEmulator, bot: Bot) -> None:
     sent = await bot.send_photo(HUB, photo=png.getvalue(), caption="Occupancy")
     assert (sent.photo[-1].width, sent.photo[-1].height) == (40, 30)
     assert emu.sent(HUB)[0].photo is not None
-    with pytest.raises(BadRequest, match="(?i)image_process_failed"):
+    with pytest.raises(BadRequest, match=r"(?i)image_process_failed"):
         await bot.send_photo(HUB, photo=b"not an image")
 
 
@@ -520,8 +587,9 @@ async def test_photo_upload_is_checked(emu: TelegramEmulator, bot: Bot) -> None:
 
 
 def test_parser_matches_tdlib_on_nesting_and_pre_code() -> None:
-    parsed = parse_html('<pre><code class="language-python">x = 1</code></pre>'
-                        '<a href="tg://user?id=11">Ana</a>')  # fmt: skip
+    parsed = parse_html(
+        '<pre><code class="language-python">x = 1</code></pre><a href="tg://user?id=11">Ana</a>'
+    )
     assert parsed.text == "x = 1Ana"
     assert parsed.entities[0] == {"type": "pre", "offset": 0, "length": 5, "language": "python"}
     assert parsed.entities[1]["type"] == "text_mention"
