@@ -25,7 +25,7 @@ from bot.config import LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 #: Keywords that mark translatable strings for extraction (see bot.i18n_catalogues).
-KEYWORDS = {"t": None, "tn": (1, 2), "N_": None}
+KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "UserError": None}
 
 
 def N_(msgid: str) -> str:

@@ -43,7 +43,7 @@ def test_meta_lines_switch_user_room_and_direct_chat(tmp_path: Path) -> None:
         "--user", "ana",
     )
     assert "Checked in at Alpha until" in out
-    assert "Nobody is checked in at Beta Hub right now." in out
+    assert "Trenutno v prostoru Beta Hub ni nikogar prijavljenega." in out  # the space speaks Slovenian
     assert "! no space 'nowhere'" in out
     # zoe's home space is Alpha (first check-in), so in DM she checks in there again
     assert out.count("Checked in at Alpha until") == 2
