@@ -2,17 +2,30 @@
 
 Handlers enqueue in their own transaction (so a rolled-back command sends
 nothing). :class:`DeliveryWorker` sends due rows through the adapters, marks
-each one sent right after the platform accepted it, honours ``RetryAfter`` and
-retries transient errors with exponential backoff. After a restart, pending
-rows are simply due again; sent ones are never picked up.
+each one sent in its own commit right after the platform accepted it, honours
+``RetryAfter`` and retries transient errors with exponential backoff. After a
+restart, pending rows are simply due again; sent ones are never picked up.
+
+The one window no design can close is "the platform accepted the message, the
+process died before the commit": Telegram has no idempotency key, so such a row
+is sent again. The commit follows the send immediately to keep it small.
+
+Platform limits are kept by the adapter's :class:`SendPacer` (exposed as
+``adapter.pacer``): the adapter waits for the overall budget on every send, and
+the worker postpones rows of a chat that used up its own budget, so one busy
+group never holds up the rest of a broadcast.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.messages import Adapter, Attachment, Button, ChatRef, DeliveryError, Reply, RetryAfter
@@ -54,68 +67,207 @@ def as_reply(row: OutboxMessage) -> Reply:
     return Reply(text=row.text, buttons=buttons, file=file)
 
 
+class _Window:
+    """Sliding-window send budget: at most ``limit`` sends in any ``seconds``.
+
+    A send holds its slot while in flight and is then stamped with the time
+    its answer came back. The platform saw the request before that, so two
+    stamps ``seconds`` apart guarantee the platform also saw them at least
+    ``seconds`` apart, whatever the network latency: no 429 by our own doing.
+    """
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit = limit
+        self.seconds = seconds
+        self.done: deque[float] = deque()
+        self.in_flight = 0
+
+    def wait(self, now: float) -> float:
+        while self.done and self.done[0] <= now - self.seconds:
+            self.done.popleft()
+        used = len(self.done) + self.in_flight
+        if used < self.limit:
+            return 0.0
+        if self.in_flight >= self.limit or not self.done:
+            return 0.005  # wait for an answer to come back
+        return self.done[used - self.limit] + self.seconds - now
+
+
+class SendPacer:
+    """A platform's send limits: ``overall`` per window, and per group chat.
+
+    ``per_chat`` applies to chats for which ``per_chat_applies(chat)`` is true
+    (Telegram: groups, not direct chats).
+    """
+
+    def __init__(self, overall: tuple[int, float], per_chat: tuple[int, float] | None = None,
+                 per_chat_applies: Callable[[ChatRef], bool] = lambda chat: not chat.is_direct,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.overall = _Window(*overall)
+        self.per_chat_limit = per_chat
+        self.per_chat_applies = per_chat_applies
+        self.clock = clock
+        self.chats: dict[str, _Window] = {}
+        self.paused_until: dict[str, float] = {}
+        self._closed = asyncio.Event()
+
+    def close(self) -> None:
+        """Shutting down: sends still waiting for a slot fail at once (the outbox keeps them)."""
+        self._closed.set()
+
+    def _chat_window(self, chat: ChatRef) -> _Window | None:
+        if self.per_chat_limit is None or not self.per_chat_applies(chat):
+            return None
+        return self.chats.setdefault(chat.chat_id, _Window(*self.per_chat_limit))
+
+    def chat_wait(self, chat: ChatRef) -> float:
+        """Seconds until ``chat``'s own budget allows a send (0 when it does now)."""
+        now = self.clock()
+        paused = max(0.0, self.paused_until.get(chat.chat_id, 0.0) - now)
+        window = self._chat_window(chat)
+        return max(paused, window.wait(now) if window else 0.0)
+
+    def pause(self, chat: ChatRef, seconds: float) -> None:
+        """The platform said "retry after": no send to ``chat`` before then."""
+        self.paused_until[chat.chat_id] = self.clock() + seconds
+
+    async def acquire(self, chat: ChatRef) -> Callable[[], None]:
+        """Wait for a slot for ``chat``; call the returned function when the answer came back."""
+        window = self._chat_window(chat)
+        while True:
+            now = self.clock()
+            delay = max(self.overall.wait(now), window.wait(now) if window else 0.0,
+                        self.paused_until.get(chat.chat_id, 0.0) - now)
+            if self._closed.is_set():
+                raise DeliveryError("shutting down")
+            if delay <= 0:
+                break
+            try:
+                await asyncio.wait_for(self._closed.wait(), delay)
+            except asyncio.TimeoutError:
+                pass
+        windows = [w for w in (self.overall, window) if w is not None]
+        for w in windows:
+            w.in_flight += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if released:
+                return
+            released = True
+            stamp = self.clock()
+            for w in windows:
+                w.in_flight -= 1
+                w.done.append(stamp)
+
+        return release
+
+
 class DeliveryWorker:
-    """Sends due outbox rows through the running adapters."""
+    """Sends due outbox rows through the running adapters.
+
+    Each platform is a lane of its own (Matrix never waits for Telegram's
+    budget); within a lane up to ``concurrency`` sends are in flight, at most
+    one per chat, so a chat's messages keep their order.
+    """
 
     def __init__(self, sessions: SessionFactory, adapters: Mapping[str, Adapter],
-                 clock: Callable[[], datetime] = utcnow, batch_size: int = 50) -> None:
+                 clock: Callable[[], datetime] = utcnow, batch_size: int = 50,
+                 concurrency: int = 4) -> None:
         self.sessions = sessions
         self.adapters = adapters
         self.clock = clock
         self.batch_size = batch_size
+        self.concurrency = concurrency
         self.wakeup = asyncio.Event()
+        # One round at a time: two overlapping rounds would both pick the same due rows.
+        self._round = asyncio.Lock()
+        self._closed = False
 
-    def due(self, session: Session) -> list[OutboxMessage]:
-        """Pending rows whose time has come, oldest first, for platforms we run."""
+    def due(self, session: Session, platform: str) -> list[OutboxMessage]:
+        """Pending rows of ``platform`` whose time has come, oldest first."""
         query = (
             select(OutboxMessage)
             .where(OutboxMessage.status == "pending")
             .where(OutboxMessage.next_attempt_at <= self.clock())
-            .where(OutboxMessage.platform.in_(list(self.adapters)))  # type: ignore[attr-defined]
+            .where(OutboxMessage.platform == platform)
             .order_by(OutboxMessage.id)  # type: ignore[arg-type]
             .limit(self.batch_size)
         )
         return list(session.exec(query))
 
     async def deliver_due(self) -> int:
-        """Send what is due now; returns how many rows were sent."""
-        sent = 0
-        with self.sessions() as session:
-            for row in self.due(session):
-                if await self._deliver(session, row):
-                    sent += 1
-        return sent
+        """One round over every platform; returns how many rows were sent."""
+        async with self._round:
+            if self._closed:
+                return 0
+            counts = await asyncio.gather(*(self._deliver_lane(p) for p in list(self.adapters)))
+            return sum(counts)
 
-    async def _deliver(self, session: Session, row: OutboxMessage) -> bool:
-        adapter = self.adapters[row.platform]
-        chat = ChatRef(row.platform, row.chat_id, row.is_direct)
-        row.attempts += 1
+    async def close(self) -> None:
+        """Send what is due now, then take no more rounds, so stopping never cuts a send in half."""
+        while await self.deliver_due():
+            pass
+        async with self._round:
+            self._closed = True
+
+    async def _deliver_lane(self, platform: str) -> int:
+        with self.sessions() as session:
+            rows = self.due(session, platform)
+        pacer: SendPacer | None = getattr(self.adapters[platform], "pacer", None)
+        slots = asyncio.Semaphore(self.concurrency)
+        busy: set[str] = set()
+        tasks: list[asyncio.Task[bool]] = []
+        for row in rows:
+            chat = ChatRef(row.platform, row.chat_id, row.is_direct)
+            if chat.chat_id in busy:
+                continue  # next round, after the one before it
+            wait = pacer.chat_wait(chat) if pacer else 0.0
+            if wait > 0:
+                self._save(row.id, next_attempt_at=self.clock() + timedelta(seconds=wait))
+                continue
+            busy.add(chat.chat_id)
+            await slots.acquire()
+            tasks.append(asyncio.create_task(self._deliver(row, chat, slots, pacer)))
+        return sum(await asyncio.gather(*tasks))
+
+    async def _deliver(self, row: OutboxMessage, chat: ChatRef, slots: asyncio.Semaphore,
+                       pacer: SendPacer | None) -> bool:
         try:
-            await adapter.send(chat, as_reply(row))
-        except RetryAfter as exc:
-            row.attempts -= 1  # being asked to wait is not a failed attempt
-            row.next_attempt_at = self.clock() + timedelta(seconds=exc.seconds)
-            row.last_error = exc.reason[:500]
+            await self.adapters[row.platform].send(chat, as_reply(row))
+        except RetryAfter as exc:  # being asked to wait is not a failed attempt
+            if pacer:
+                pacer.pause(chat, exc.seconds)
+            self._save(row.id, next_attempt_at=self.clock() + timedelta(seconds=exc.seconds),
+                       last_error=exc.reason[:500])
+            return False
         except DeliveryError as exc:
             self._failed(row, exc.reason, permanent=exc.permanent)
+            return False
         except Exception as exc:  # noqa: BLE001 - a platform bug must not stop the worker
             log.exception("outbox row %s: unexpected error", row.id)
             self._failed(row, type(exc).__name__, permanent=False)
-        else:
-            row.status = "sent"
-            row.sent_at = self.clock()
-            row.last_error = None
-        session.add(row)
-        session.commit()
-        return row.status == "sent"
+            return False
+        finally:
+            slots.release()
+        self._save(row.id, status="sent", sent_at=self.clock(), attempts=row.attempts + 1, last_error=None)
+        return True
 
     def _failed(self, row: OutboxMessage, reason: str, *, permanent: bool) -> None:
-        row.last_error = reason[:500]
-        if permanent or row.attempts >= MAX_ATTEMPTS:
-            row.status = "failed"
+        attempts = row.attempts + 1
+        if permanent or attempts >= MAX_ATTEMPTS:
             log.warning("outbox row %s failed for good: %s", row.id, reason)
+            self._save(row.id, status="failed", attempts=attempts, last_error=reason[:500])
         else:
-            row.next_attempt_at = self.clock() + BACKOFF_BASE * (2 ** (row.attempts - 1))
+            retry_at = self.clock() + BACKOFF_BASE * (2 ** (attempts - 1))
+            self._save(row.id, attempts=attempts, next_attempt_at=retry_at, last_error=reason[:500])
+
+    def _save(self, row_id: int | None, **values: Any) -> None:
+        """Write one row's outcome in its own commit, at once (a crash loses at most this row)."""
+        with self.sessions() as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))  # type: ignore[arg-type]
+            session.commit()
 
     async def run(self, poll_seconds: float = 1.0) -> None:
         """Deliver forever: on wakeup (new rows) or every ``poll_seconds``."""

@@ -224,6 +224,7 @@ class Broadcast(SQLModel, table=True):
     filters: str = Field(default="", max_length=200)
     origin_platform: str = Field(max_length=16)
     origin_chat_id: str = Field(max_length=255)
+    origin_is_direct: bool = False
     origin_language: str = Field(default="en", max_length=8)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     reported_at: Optional[datetime] = _when(nullable=True)

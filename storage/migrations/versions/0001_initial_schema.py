@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:31:56.962351
+Create Date: 2026-11-26 14:38:18.264563
 """
 from __future__ import annotations
 
@@ -118,6 +118,7 @@ def upgrade() -> None:
     sa.Column('filters', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('origin_platform', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('origin_chat_id', sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+    sa.Column('origin_is_direct', sa.Boolean(), nullable=False),
     sa.Column('origin_language', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
     sa.Column('created_at', storage.types.UTCDateTime(), nullable=False),
     sa.Column('reported_at', storage.types.UTCDateTime(), nullable=True),
