@@ -101,7 +101,8 @@ class Context:
         """Send ``reply`` to another chat through the outbox, in this transaction."""
         from bot.outbox import enqueue
 
-        enqueue(self.session, chat, reply, kind=kind, batch_id=batch_id, dedupe_key=dedupe_key)
+        enqueue(self.session, chat, reply, kind=kind, batch_id=batch_id, dedupe_key=dedupe_key,
+                not_before=self.now)
         self.outbox.append(chat)
 
     def post_to_member(self, member: Member, build: Callable[[Translator], Reply], *,

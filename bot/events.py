@@ -1,0 +1,241 @@
+"""Events: /event (then /confirm), /events, /cancel_event.
+
+A manager's ``/event`` only stores a *pending* event and echoes how the date
+was understood, in full and in the space's time zone: a misread "vendredi 18h"
+must be caught before a whole network is told. ``/confirm`` schedules it,
+plans its reminders and announces it in the space's chats (every space's
+chats for a network event) with 👍 🤔 👎 buttons.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import get_day_names
+from markupsafe import Markup
+from sqlmodel import col, select
+
+from bot.context import Context, UserError, command_prefix, direct_chat
+from bot.dates import parse_when
+from bot.i18n import Translator, translator
+from bot.messages import Button, ChatRef, Reply
+from bot.reminders import next_occurrence, plan_event, reader_translator
+from bot.rsvp import event_by_id, going_count, rsvp_buttons
+from bot.spaces import linked_chats
+from storage.models import Event, Member, Reminder, Rsvp, Space
+
+TITLE_MAX = 200
+WHERE_MAX = 200
+CAPACITY_MAX = 10000
+LIST_MAX = 20
+USAGE = "TITLE | WHEN [| WHERE] [| network] [| max N]"
+# "network" in each language; not Spanish "red", which is also a room name ("Red").
+NETWORK_WORDS = frozenset("network réseau reseau rete δίκτυο δικτυο mreža mreza netzwerk omrežje omrezje".split())
+_CAPACITY = re.compile(r"(?:max\.?|máx\.?|capacity|cap)?\s*:?\s*(\d{1,6})", re.IGNORECASE)
+_BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def parse_fields(args: str) -> tuple[str, str, str, bool, int | None]:
+    """``TITLE | WHEN | WHERE | network | max 20`` → checked values; the optional fields in any order."""
+    fields = [f.strip() for f in args.split("|")]
+    if len(fields) < 2 or not fields[0] or not fields[1]:
+        raise UserError("Usage: {p}event {usage}", usage=USAGE)
+    title, when, where, network, capacity = fields[0], fields[1], "", False, None
+    for field in fields[2:]:
+        match = _CAPACITY.fullmatch(field)
+        if field.lower() in NETWORK_WORDS:
+            network = True
+        elif match:
+            capacity = int(match.group(1))
+            if not 1 <= capacity <= CAPACITY_MAX:
+                raise UserError("A capacity is between 1 and {max} people.", max=CAPACITY_MAX)
+        elif field and not where:
+            where = field
+        elif field:
+            raise UserError("Usage: {p}event {usage}", usage=USAGE)
+    if len(title) > TITLE_MAX:
+        raise UserError("A title is limited to {limit} characters (yours has {length}).",
+                        limit=TITLE_MAX, length=len(title))
+    if len(where) > WHERE_MAX:
+        raise UserError("A place is limited to {limit} characters (yours has {length}).",
+                        limit=WHERE_MAX, length=len(where))
+    return title, when, where, network, capacity
+
+
+def describe_recurrence(tr: Translator, rrule: str) -> str:
+    """"weekly (Friday)" for ``FREQ=WEEKLY;BYDAY=FR``, in ``tr``'s language."""
+    parts = dict(p.split("=", 1) for p in rrule.split(";") if "=" in p)
+    freq = parts.get("FREQ")
+    if freq == "DAILY":
+        return tr.t("every day")
+    if freq == "WEEKLY" and parts.get("BYDAY"):
+        names = get_day_names("wide", locale=tr.lang)
+        days = [names[_BYDAY.index(d)] for d in parts["BYDAY"].split(",") if d in _BYDAY]
+        return tr.t("weekly ({weekdays})", weekdays=", ".join(days))
+    if freq == "MONTHLY" and parts.get("BYMONTHDAY"):
+        return tr.t("monthly, on day {day}", day=parts["BYMONTHDAY"])
+    return rrule
+
+
+def event_details(tr: Translator, event: Event, space: Space, start: datetime, show_zone: bool) -> list[Markup]:
+    """The lines that say what, when (in the space's zone), how often, where, how many."""
+    tz = ZoneInfo(space.timezone)
+    when = tr.datetime(start, tz)
+    lines = [tr.t("📅 {when} ({zone})", when=when, zone=space.timezone) if show_zone else tr.t("📅 {when}", when=when)]
+    if event.rrule:
+        lines.append(tr.t("🔁 {recurrence}", recurrence=describe_recurrence(tr, event.rrule)))
+    if event.location:
+        lines.append(tr.t("📍 {where}", where=event.location))
+    if event.capacity:
+        lines.append(tr.tn("👥 {n} place", "👥 {n} places", event.capacity))
+    if event.network:
+        lines.append(tr.t("🌍 open to the whole network"))
+    return lines
+
+
+def create_event(ctx: Context, args: str) -> Reply:
+    """/event TITLE | WHEN [| WHERE] [| network] [| max N]: store it pending and ask to confirm."""
+    space = ctx.require_space()
+    ctx.require_manager(space)
+    title, when_text, where, network, capacity = parse_fields(args)
+    tz = ctx.zone(space)
+    when = parse_when(when_text, [ctx.lang, space.language], tz, ctx.now)
+    if when is None:
+        raise UserError("I could not read “{when}” as a future date and time. Try “friday 18:00”, "
+                        "“tomorrow at 6pm” or “every monday 9:00”.", when=when_text[:100])
+    event = Event(space_id=space.id, creator_id=ctx.member.id, title=title, location=where,
+                  starts_at=when.start, rrule=when.rrule, network=network, capacity=capacity,
+                  status="pending", created_at=ctx.now)
+    ctx.session.add(event)
+    ctx.session.flush()
+    lines = [ctx.t("New event at <b>{space}</b>: <b>{title}</b>", space=space.name, title=title)]
+    lines += event_details(ctx.tr, event, space, when.start, show_zone=True)
+    lines.append(ctx.t("Is this right? Nothing is announced until you confirm."))
+    buttons = [[Button(str(ctx.t("✅ Confirm")), f"/confirm {event.id}"),
+                Button(str(ctx.t("❌ Discard")), f"/confirm {event.id} no")]]
+    return Reply(Markup("\n").join(lines), buttons)
+
+
+def confirm_event(ctx: Context, args: str) -> Reply:
+    """/confirm ID [no]: schedule (announce, plan reminders) or discard a pending event."""
+    raw, _, answer = args.strip().partition(" ")
+    raw = raw.lstrip("#")
+    event = ctx.session.get(Event, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if event is None or event.creator_id != ctx.member.id or event.status not in ("pending", "confirmed"):
+        raise UserError("There is nothing to confirm with that number.")
+    if event.status == "confirmed":
+        raise UserError("Event #{id} is already confirmed.", id=event.id)
+    space = ctx.session.get(Space, event.space_id)
+    assert space is not None
+    ctx.require_manager(space)
+    if answer.strip().lower() in ("no", "n", "non", "nein", "ne", "όχι", "οχι"):
+        event.status = "discarded"
+        ctx.session.add(event)
+        return Reply(ctx.t("Discarded: <b>{title}</b> was not created.", title=event.title))
+    tz = ZoneInfo(space.timezone)
+    if next_occurrence(event, tz, ctx.now) is None:
+        raise UserError("That time has passed in the meantime. Please create the event again.")
+    event.status = "confirmed"
+    ctx.session.add(event)
+    ctx.session.flush()
+    plan_event(ctx.session, event, tz, ctx.settings.reminder_offsets, ctx.now)
+    chats = announce(ctx, event, space)
+    return Reply(ctx.tn("Event #{id} <b>{title}</b> is scheduled and announced in {n} chat.",
+                        "Event #{id} <b>{title}</b> is scheduled and announced in {n} chats.",
+                        chats, id=event.id, title=event.title))
+
+
+def audience(ctx: Context, event: Event) -> list[tuple[ChatRef, Space]]:
+    """The chats told about an event: its space's, or every space's for a network event."""
+    links = linked_chats(ctx.session, None if event.network else [event.space_id])
+    spaces = {s.id: s for s in ctx.session.exec(select(Space).where(col(Space.id).in_({l.space_id for l in links})))}
+    return [(ChatRef(l.platform, l.chat_id), spaces[l.space_id]) for l in links]
+
+
+def announce(ctx: Context, event: Event, space: Space) -> int:
+    """Post the new event to its audience, each chat in its space's language."""
+    start = next_occurrence(event, ZoneInfo(space.timezone), ctx.now) or event.starts_at
+    chats = audience(ctx, event)
+    for chat, chat_space in chats:
+        tr = translator(chat_space.language, command_prefix(chat.platform, ctx.settings))
+        lines = [tr.t("📣 New event at <b>{space}</b>: <b>{title}</b>", space=space.name, title=event.title)]
+        lines += event_details(tr, event, space, start, show_zone=chat_space.timezone != space.timezone)
+        lines.append(tr.t("Coming? Press a button or send {p}rsvp {id} yes|maybe|no.", id=event.id))
+        ctx.post(chat, Reply(Markup("\n").join(lines), rsvp_buttons(tr, event.id)), kind="event",
+                 dedupe_key=f"event:{event.id}:announce:{chat.platform}:{chat.chat_id}")
+    return len(chats)
+
+
+def list_events(ctx: Context, args: str) -> Reply:
+    """/events: upcoming events of this space and network-wide ones, soonest first."""
+    space = ctx.require_space()
+    rows = ctx.session.exec(
+        select(Event, Space).join(Space, col(Space.id) == Event.space_id)
+        .where(Event.status == "confirmed", (Event.space_id == space.id) | col(Event.network))
+    ).all()
+    upcoming = []
+    for event, event_space in rows:
+        start = next_occurrence(event, ZoneInfo(event_space.timezone), ctx.now)
+        if start is not None:
+            upcoming.append((start, event, event_space))
+    upcoming.sort(key=lambda item: (item[0], item[1].id))
+    if not upcoming:
+        return Reply(ctx.t("No upcoming events at <b>{space}</b>. A manager can create one with {p}event.",
+                           space=space.name))
+    home = ctx.session.get(Space, ctx.member.home_space_id) if ctx.member.home_space_id else None
+    reader_zone = (home or space).timezone
+    lines = [ctx.t("<b>Upcoming events at {space}</b>", space=space.name)]
+    for start, event, event_space in upcoming[:LIST_MAX]:
+        going = going_count(ctx.session, event.id)
+        if event.capacity:
+            count = ctx.tn("{n} of {capacity} going", "{n} of {capacity} going", going, capacity=event.capacity)
+        else:
+            count = ctx.tn("{n} going", "{n} going", going)
+        if event_space.id == space.id:
+            head = ctx.t("<b>#{id} {title}</b> · {count}", id=event.id, title=event.title, count=count)
+        else:
+            head = ctx.t("<b>#{id} {title}</b> at {space} · {count}", id=event.id, title=event.title,
+                         space=event_space.name, count=count)
+        details = event_details(ctx.tr, event, event_space, start, show_zone=event_space.timezone != reader_zone)
+        lines.append(Markup("\n").join([Markup(""), head, *details]))
+    lines.append(ctx.t("Answer with {p}rsvp ID yes|maybe|no."))
+    return Reply(Markup("\n").join(lines))
+
+
+def cancel_event(ctx: Context, args: str) -> Reply:
+    """/cancel_event ID: attendees are told by DM, the chats are told, no reminder follows."""
+    if not args.strip():
+        raise UserError("Usage: {p}cancel_event ID")
+    event = event_by_id(ctx.session, args)
+    space = ctx.session.get(Space, event.space_id)
+    assert space is not None
+    ctx.require_manager(space)
+    if event.status == "cancelled":
+        raise UserError("<b>{title}</b> was cancelled.", title=event.title)
+    event.status = "cancelled"
+    ctx.session.add(event)
+    for reminder in ctx.session.exec(select(Reminder).where(
+            Reminder.event_id == event.id, col(Reminder.sent_at).is_(None), col(Reminder.skipped_at).is_(None))):
+        reminder.skipped_at = ctx.now
+        ctx.session.add(reminder)
+    tz = ZoneInfo(space.timezone)
+    start = next_occurrence(event, tz, ctx.now) or event.starts_at
+
+    def notice(tr: Translator) -> Reply:
+        return Reply(tr.t("❌ Cancelled: <b>{title}</b> at {space}, {when}.", title=event.title,
+                          space=space.name, when=tr.datetime(start, tz)))
+
+    attendees = ctx.session.exec(
+        select(Member).join(Rsvp, col(Rsvp.member_id) == Member.id)
+        .where(Rsvp.event_id == event.id, col(Rsvp.status).in_(("yes", "maybe", "waitlist")))
+        .order_by(col(Member.id))
+    ).all()
+    for member in attendees:
+        ctx.post(direct_chat(member), notice(reader_translator(ctx.session, member, ctx.settings, space)), kind="event",
+                 dedupe_key=f"event:{event.id}:cancel:dm:{member.id}")
+    for chat, chat_space in audience(ctx, event):
+        tr = translator(chat_space.language, command_prefix(chat.platform, ctx.settings))
+        ctx.post(chat, notice(tr), kind="event", dedupe_key=f"event:{event.id}:cancel:{chat.platform}:{chat.chat_id}")
+    return Reply(ctx.tn("<b>{title}</b> is cancelled; {n} attendee was told.",
+                        "<b>{title}</b> is cancelled; {n} attendees were told.", len(attendees), title=event.title))

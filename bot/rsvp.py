@@ -1,0 +1,131 @@
+"""Answers to events: /rsvp, capacity and the waitlist.
+
+Over capacity a "yes" joins the waitlist, first come first served (ordered by
+when the answer was given). When a "yes" turns into anything else its seat
+goes to the first waiter at once, in the same transaction, and they are told
+by DM: a seat never sits empty while someone waits for it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, func, select
+
+from bot.context import Context, UserError, direct_chat
+from bot.i18n import Translator
+from bot.messages import Button, Reply
+from bot.reminders import next_occurrence, reader_translator
+from storage.models import Event, Member, Rsvp, Space
+
+# The answer words people type in the network's languages (buttons send yes/maybe/no).
+_WORDS = {
+    "yes": "yes y oui si sì sí ja da ναι",
+    "maybe": "maybe peut-être peut-etre forse quizás quizas ίσως vielleicht možda mogoče morda",
+    "no": "no n non nein ne όχι οχι",
+}
+ANSWER_WORDS = {word: answer for answer, words in _WORDS.items() for word in words.split()}
+
+
+def rsvp_buttons(tr: Translator, event_id: int) -> list[list[Button]]:
+    """👍 🤔 👎 buttons; the emoji come first because Matrix maps reactions to them."""
+    return [[
+        Button(str(tr.t("👍 Going")), f"/rsvp {event_id} yes"),
+        Button(str(tr.t("🤔 Maybe")), f"/rsvp {event_id} maybe"),
+        Button(str(tr.t("👎 Not going")), f"/rsvp {event_id} no"),
+    ]]
+
+
+def event_by_id(session: Session, text: str) -> Event:
+    """The event a user named by its number, or a clear error (pending and discarded ones are hidden)."""
+    raw = text.strip().lstrip("#")
+    event = session.get(Event, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    if event is None or event.status not in ("confirmed", "cancelled"):
+        raise UserError("There is no event #{id}. See {p}events.", id=raw[:20] or "?")
+    return event
+
+
+def going_count(session: Session, event_id: int) -> int:
+    return session.exec(
+        select(func.count()).select_from(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == "yes")
+    ).one()
+
+
+def waitlist(session: Session, event_id: int) -> list[Rsvp]:
+    """Waiting answers, first come first served."""
+    return list(session.exec(
+        select(Rsvp).where(Rsvp.event_id == event_id, Rsvp.status == "waitlist")
+        .order_by(col(Rsvp.updated_at), col(Rsvp.id))
+    ))
+
+
+def rsvp(ctx: Context, args: str) -> Reply:
+    """/rsvp ID [yes|no|maybe] (yes when omitted)"""
+    event_text, _, answer_text = args.strip().partition(" ")
+    if not event_text:
+        raise UserError("Usage: {p}rsvp ID yes|no|maybe")
+    event = event_by_id(ctx.session, event_text)
+    answer = ANSWER_WORDS.get(answer_text.strip().lower() or "yes")
+    if answer is None:
+        raise UserError("Answer yes, no or maybe, e.g. {p}rsvp {id} yes.", id=event.id)
+    if event.status == "cancelled":
+        raise UserError("<b>{title}</b> was cancelled.", title=event.title)
+    space = ctx.session.get(Space, event.space_id)
+    assert space is not None
+    tz = ZoneInfo(space.timezone)
+    if not event.rrule and event.starts_at <= ctx.now:
+        raise UserError("<b>{title}</b> has already started.", title=event.title)
+    row = ctx.session.exec(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.member_id == ctx.member.id)).first()
+    old = row.status if row else None
+    new = answer
+    if answer == "yes" and old in ("yes", "waitlist"):
+        new = old  # asking again keeps one's seat or place in line
+    elif answer == "yes" and event.capacity is not None and going_count(ctx.session, event.id) >= event.capacity:
+        new = "waitlist"
+    if row is None:
+        row = Rsvp(event_id=event.id, member_id=ctx.member.id, status=new, updated_at=ctx.now)
+    elif new != old:
+        row.status, row.updated_at = new, ctx.now
+    ctx.session.add(row)
+    ctx.session.flush()
+    if old == "yes" and new != "yes":
+        promote_first_waiter(ctx, event, tz)
+    when = ctx.tr.datetime(_shown_start(event, tz, ctx), tz)
+    if new == "waitlist":
+        position = [r.id for r in waitlist(ctx.session, event.id)].index(row.id) + 1
+        return Reply(ctx.tn("<b>{title}</b> is full ({n} place). You are on the waitlist, "
+                            "number {position}; I will tell you if a place opens up.",
+                            "<b>{title}</b> is full ({n} places). You are on the waitlist, "
+                            "number {position}; I will tell you if a place opens up.",
+                            event.capacity or 0, title=event.title, position=position))
+    if new == "yes":
+        return Reply(ctx.t("👍 You are going to <b>{title}</b>, {when}.", title=event.title, when=when))
+    if new == "maybe":
+        return Reply(ctx.t("🤔 Noted: maybe for <b>{title}</b>, {when}.", title=event.title, when=when))
+    return Reply(ctx.t("👎 Noted: you are not going to <b>{title}</b>.", title=event.title))
+
+
+def promote_first_waiter(ctx: Context, event: Event, tz: ZoneInfo) -> None:
+    """Give a freed place to the first waiter, if there is room, and tell them by DM."""
+    if event.capacity is None or going_count(ctx.session, event.id) >= event.capacity:
+        return
+    waiting = waitlist(ctx.session, event.id)
+    if not waiting:
+        return
+    first = waiting[0]
+    first.status, first.updated_at = "yes", ctx.now
+    ctx.session.add(first)
+    member = ctx.session.get(Member, first.member_id)
+    if member is None:
+        return
+    space = ctx.session.get(Space, event.space_id)
+    assert space is not None
+    tr = reader_translator(ctx.session, member, ctx.settings, space)
+    when = tr.datetime(_shown_start(event, tz, ctx), tz)
+    ctx.post(direct_chat(member), Reply(tr.t("🎉 A place opened up: you are now going to <b>{title}</b>, {when}.",
+                                             title=event.title, when=when)), kind="waitlist")
+
+
+def _shown_start(event: Event, tz: ZoneInfo, ctx: Context) -> datetime:
+    """The start people care about: the next occurrence of a recurring event."""
+    return next_occurrence(event, tz, ctx.now) or event.starts_at
