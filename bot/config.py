@@ -45,6 +45,7 @@ class Settings:
     matrix_password: str | None = field(default=None, repr=False)
     matrix_access_token: str | None = field(default=None, repr=False)
     matrix_command_prefix: str = "!"
+    matrix_store_path: str = "matrix-store"  # end-to-end encryption keys (with the e2e extra)
     coordinators: tuple[str, ...] = ()
     default_language: str = "en"
     network_timezone: str = "Europe/Brussels"

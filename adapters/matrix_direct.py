@@ -1,0 +1,76 @@
+"""Which Matrix room is the direct chat with whom, kept across restarts.
+
+The core addresses a direct chat by the user id, as on Telegram; Matrix needs
+a room. A room is a direct chat when we were invited to it as one
+(``is_direct``), when we opened it, or when the user talks to us there. The
+map lives in the database (``SyncState``); new rooms are also added to our
+``m.direct`` account data, so the user's client shows them as direct chats.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import quote
+
+import aiohttp
+from nio import AsyncClient, RoomCreateError, RoomPreset
+
+from bot.messages import DeliveryError
+from storage.db import SessionFactory
+from storage.state import load_json, save_json
+
+log = logging.getLogger(__name__)
+
+
+class DirectRooms:
+    def __init__(self, client: AsyncClient, sessions: SessionFactory, key: str) -> None:
+        self.client = client
+        self.sessions = sessions
+        self.key = key
+        saved = load_json(sessions, key) or {}
+        self.by_user: dict[str, str] = dict(saved.get("users", {}))
+        self.rooms: set[str] = set(saved.get("rooms", []))
+
+    def is_direct_room(self, room_id: str) -> bool:
+        return room_id in self.rooms
+
+    def remember(self, user_id: str, room_id: str) -> None:
+        """``room_id`` is (now) where we talk to ``user_id`` in private."""
+        if self.by_user.get(user_id) == room_id and room_id in self.rooms:
+            return
+        self.by_user[user_id] = room_id
+        self.rooms.add(room_id)
+        save_json(self.sessions, self.key, {"users": self.by_user, "rooms": sorted(self.rooms)})
+
+    async def room_for(self, user_id: str) -> str:
+        """The room we talk to ``user_id`` in: known, listed in m.direct, or a new one."""
+        known = self.by_user.get(user_id)
+        if known and known in self.client.rooms:
+            return known
+        listed = await self.client.list_direct_rooms()
+        for room_id in getattr(listed, "rooms", {}).get(user_id, []):
+            if room_id in self.client.rooms:
+                self.remember(user_id, room_id)
+                return str(room_id)
+        created = await self.client.room_create(is_direct=True, invite=[user_id],
+                                                preset=RoomPreset.trusted_private_chat)
+        if isinstance(created, RoomCreateError):
+            # An unknown user or a server that refuses: sending again will not help.
+            raise DeliveryError(f"cannot open a direct chat: {created.message}",
+                                permanent=created.status_code != "M_LIMIT_EXCEEDED")
+        self.remember(user_id, created.room_id)
+        await self._mark_direct(user_id, created.room_id)
+        return str(created.room_id)
+
+    async def _mark_direct(self, user_id: str, room_id: str) -> None:
+        """Add the room to our m.direct account data (nio has a reader for it, not a writer)."""
+        listed = await self.client.list_direct_rooms()
+        rooms: dict[str, list[str]] = dict(getattr(listed, "rooms", {}) or {})
+        rooms[user_id] = [*rooms.get(user_id, []), room_id]
+        path = f"/_matrix/client/v3/user/{quote(self.client.user_id, safe='')}/account_data/m.direct"
+        headers = {"Authorization": f"Bearer {self.client.access_token}", "Content-Type": "application/json"}
+        try:
+            response = await self.client.send("PUT", path, json.dumps(rooms), headers)
+            response.release()
+        except aiohttp.ClientError as exc:
+            log.warning("matrix: could not update m.direct: %s", exc)

@@ -1,0 +1,61 @@
+"""M_LIMIT_EXCEEDED: the delivery worker waits retry_after_ms, then every message arrives once.
+
+Runs against a second Synapse whose message rate limit is low (0.5/s, burst 2).
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from sqlmodel import select
+
+from bot.config import Settings
+from bot.messages import ChatRef, Reply
+from bot.outbox import enqueue
+from storage.models import OutboxMessage
+from tests.integration.conftest import run_bot
+from tests.integration.matrix_helpers import bot_bodies, bot_joined
+from tests.integration.synapse import MatrixTestUser, SynapseServer
+
+
+async def test_the_outbox_honours_m_limit_exceeded(settings: Settings,
+                                                   rate_limited_synapse_server: SynapseServer) -> None:
+    from adapters.matrix import MatrixAdapter
+
+    server = rate_limited_synapse_server
+    account = await server.register_user("ratebot", "ratebot-password")
+    human = await server.register_user("reader", "reader-password")
+    settings = replace(settings, matrix_homeserver=server.base_url, matrix_user_id=account.user_id,
+                       matrix_password=account.password)
+    bot = await run_bot(settings, lambda s, sessions: [MatrixAdapter(s, sessions, encryption=False,
+                                                                     sync_timeout_ms=1000)])
+    bot.delivery.cancel()  # this test drives the worker itself
+    try:
+        async with await MatrixTestUser.open(server.base_url, human) as reader:
+            room = await reader.create_room("busy", invite=[account.user_id])
+            await bot_joined(reader, room, account.user_id)
+            with bot.core.sessions() as session:
+                for n in range(5):
+                    enqueue(session, ChatRef("matrix", room), Reply(f"news {n}"))
+                session.commit()
+
+            errors: set[str] = set()
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 40
+            while loop.time() < deadline:
+                await bot.worker.deliver_due()
+                with bot.core.sessions() as session:
+                    rows = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+                errors |= {r.last_error or "" for r in rows}
+                if all(r.status == "sent" for r in rows):
+                    break
+                await asyncio.sleep(0.2)
+
+            assert [r.status for r in rows] == ["sent"] * 5
+            assert any("M_LIMIT_EXCEEDED" in e for e in errors)  # it was refused on the way...
+            assert all(r.attempts == 1 for r in rows)  # ...and waiting is not a failed attempt
+            await asyncio.sleep(0.5)
+            bodies = bot_bodies(await reader.messages(room), account.user_id)
+            assert bodies == [f"news {n}" for n in range(5)]  # each once, in order
+    finally:
+        await bot.stop()
