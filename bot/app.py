@@ -11,8 +11,9 @@ import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.config import Settings
+from bot.config import LANGUAGES, Settings
 from bot.core import Core
+from bot.dates import warm_up
 from bot.messages import Adapter
 from bot.outbox import DeliveryWorker
 from bot.scheduler import Scheduler
@@ -53,6 +54,17 @@ def configured_adapters(settings: Settings) -> list[str]:
 
 def schedule_jobs(runtime: Runtime) -> None:
     """Every periodic job of the process, rebuilt from the database at each start."""
+    from bot.reminders import schedule_reminders
+
+    schedule_reminders(runtime)
+    from bot.broadcasts import schedule_reports
+
+    schedule_reports(runtime)
+    from bot.intro_round import schedule_rounds
+    from bot.requests import schedule_escalation
+
+    schedule_rounds(runtime.scheduler, runtime.sessions, runtime.settings, runtime.worker.wakeup.set)
+    schedule_escalation(runtime.scheduler, runtime.sessions, runtime.settings, runtime.worker.wakeup.set)
 
 
 async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adapter]]) -> None:
@@ -70,6 +82,7 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
             loop.add_signal_handler(sig, runtime.stop.set)
         except (NotImplementedError, RuntimeError):
             pass
+    warm_up(LANGUAGES)  # dateparser's language data, so the first /event is not slow
     for adapter in adapters.values():
         await adapter.start(core.handle)
     schedule_jobs(runtime)
@@ -78,7 +91,7 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
     log.info("coworkbot running on %s", ", ".join(adapters))
     try:
         await runtime.stop.wait()
-        await worker.deliver_due()  # what the last commands queued still goes out
+        await worker.close()  # what the last commands queued still goes out, once
     finally:
         delivery.cancel()
         runtime.scheduler.shutdown()
