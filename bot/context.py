@@ -94,7 +94,7 @@ class Context:
 
     def translator_for(self, member: Member) -> Translator:
         """The translator of another member, for messages they will read."""
-        return translator_for(member, self.settings)
+        return reader_translator(self.session, self.settings, member)
 
     def post(self, chat: ChatRef, reply: Reply, *, kind: str = "message",
              batch_id: int | None = None, dedupe_key: str | None = None) -> None:
@@ -124,6 +124,18 @@ def command_prefix(platform: str, settings: Settings) -> str:
 def translator_for(member: Member, settings: Settings, space: Space | None = None) -> Translator:
     """The translator for a member who will read a message: their language and prefix."""
     return translator(member_language(member, space, settings), command_prefix(member.platform, settings))
+
+
+def reader_translator(session: Session, settings: Settings, member: Member,
+                      about: Space | None = None) -> Translator:
+    """The translator for a member reading a DM.
+
+    Without a language of their own (or their platform's), a member reads their
+    home space's language, else that of the space the message is ``about``,
+    not the network default.
+    """
+    home = session.get(Space, member.home_space_id) if member.home_space_id else None
+    return translator_for(member, settings, home or about)
 
 
 def member_language(member: Member, space: Space | None, settings: Settings) -> str:

@@ -16,7 +16,7 @@ from bot.i18n import N_, translator
 from bot.members import chat_space, is_coordinator, managed_spaces, sync_chat_admin, upsert_member
 from bot.messages import Message, Reply
 from storage.db import SessionFactory
-from storage.models import Member, Space
+from storage.models import Space
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)

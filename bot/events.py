@@ -16,11 +16,11 @@ from babel.dates import get_day_names
 from markupsafe import Markup
 from sqlmodel import col, select
 
-from bot.context import Context, UserError, command_prefix, direct_chat
+from bot.context import Context, UserError, command_prefix, direct_chat, reader_translator
 from bot.dates import parse_when
 from bot.i18n import Translator, translator
 from bot.messages import Button, ChatRef, Reply
-from bot.reminders import next_occurrence, plan_event, reader_translator
+from bot.reminders import next_occurrence, plan_event
 from bot.rsvp import event_by_id, going_count, rsvp_buttons
 from bot.spaces import linked_chats
 from storage.models import Event, Member, Reminder, Rsvp, Space
@@ -121,7 +121,7 @@ def confirm_event(ctx: Context, args: str) -> Reply:
     """/confirm ID [no]: schedule (announce, plan reminders) or discard a pending event."""
     raw, _, answer = args.strip().partition(" ")
     raw = raw.lstrip("#")
-    event = ctx.session.get(Event, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    event = ctx.session.get(Event, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if event is None or event.creator_id != ctx.member.id or event.status not in ("pending", "confirmed"):
         raise UserError("There is nothing to confirm with that number.")
     if event.status == "confirmed":
@@ -232,7 +232,7 @@ def cancel_event(ctx: Context, args: str) -> Reply:
         .order_by(col(Member.id))
     ).all()
     for member in attendees:
-        ctx.post(direct_chat(member), notice(reader_translator(ctx.session, member, ctx.settings, space)), kind="event",
+        ctx.post(direct_chat(member), notice(reader_translator(ctx.session, ctx.settings, member, space)), kind="event",
                  dedupe_key=f"event:{event.id}:cancel:dm:{member.id}")
     for chat, chat_space in audience(ctx, event):
         tr = translator(chat_space.language, command_prefix(chat.platform, ctx.settings))

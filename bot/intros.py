@@ -15,11 +15,10 @@ from functools import lru_cache
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
-from bot.context import Context, UserError, direct_chat
+from bot.context import Context, UserError, direct_chat, reader_translator
 from bot.i18n import N_, Translator
 from bot.members import display
 from bot.messages import Button, Reply
-from bot.requests import reader_translator
 from bot.skills import labels, member_tags
 from storage.models import Introduction, Member, NeedRequest, Space
 

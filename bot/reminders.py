@@ -31,7 +31,7 @@ from markupsafe import Markup
 from sqlmodel import Session, col, select, update
 
 from bot.config import Settings
-from bot.context import command_prefix, direct_chat, translator_for
+from bot.context import command_prefix, direct_chat, reader_translator
 from bot.i18n import Translator, translator
 from bot.messages import ChatRef, Reply
 from bot.outbox import enqueue
@@ -189,20 +189,10 @@ def _handle_one(session: Session, settings: Settings, reminder_id: int, now: dat
         .where(Rsvp.event_id == event.id, Rsvp.status == "yes").order_by(col(Member.id))
     ).all()
     for member in going:
-        tr = reader_translator(session, member, settings, space)
+        tr = reader_translator(session, settings, member, space)
         enqueue(session, direct_chat(member), reminder_reply(tr, event, space, reminder, late), kind="reminder",
                 dedupe_key=f"reminder:{reminder_id}:dm:{member.id}", not_before=now)
     return "sent"
-
-
-def reader_translator(session: Session, member: Member, settings: Settings, space: Space) -> Translator:
-    """A member's translator for a DM about ``space``'s event.
-
-    Without a language of their own (or their platform's), a member reads
-    their home space's language, else the event space's, not the default.
-    """
-    home = session.get(Space, member.home_space_id) if member.home_space_id else None
-    return translator_for(member, settings, home or space)
 
 
 def reminder_reply(tr: Translator, event: Event, space: Space, reminder: Reminder, late: bool) -> Reply:

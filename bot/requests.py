@@ -16,7 +16,7 @@ from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
-from bot.context import Context, UserError, direct_chat, translator_for
+from bot.context import Context, UserError, direct_chat, reader_translator
 from bot.i18n import N_, Translator
 from bot.messages import Button, ChatRef, Reply
 from bot.outbox import enqueue
@@ -60,12 +60,6 @@ def matching_members(session: Session, request: NeedRequest, *, same_space: bool
         func.count(col(MemberSkill.id)).desc(), col(Member.last_seen_at).desc(), col(Member.id)
     )
     return list(session.exec(query.limit(limit)))
-
-
-def reader_translator(session: Session, settings: Settings, member: Member) -> Translator:
-    """The translator for a member reading a DM: their language, else their home space's."""
-    home = session.get(Space, member.home_space_id) if member.home_space_id else None
-    return translator_for(member, settings, home)
 
 
 def ask_members(session: Session, settings: Settings, request: NeedRequest, members: list[Member],

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
 
-from bot.context import Context, UserError, direct_chat
+from bot.context import Context, UserError, direct_chat, reader_translator
 from bot.i18n import Translator
 from bot.messages import Button, Reply
-from bot.reminders import next_occurrence, reader_translator
+from bot.reminders import next_occurrence
 from storage.models import Event, Member, Rsvp, Space
 
 # The answer words people type in the network's languages (buttons send yes/maybe/no).
@@ -39,7 +39,7 @@ def rsvp_buttons(tr: Translator, event_id: int) -> list[list[Button]]:
 def event_by_id(session: Session, text: str) -> Event:
     """The event a user named by its number, or a clear error (pending and discarded ones are hidden)."""
     raw = text.strip().lstrip("#")
-    event = session.get(Event, int(raw)) if raw.isdigit() and len(raw) < 10 else None
+    event = session.get(Event, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     if event is None or event.status not in ("confirmed", "cancelled"):
         raise UserError("There is no event #{id}. See {p}events.", id=raw[:20] or "?")
     return event
@@ -120,7 +120,7 @@ def promote_first_waiter(ctx: Context, event: Event, tz: ZoneInfo) -> None:
         return
     space = ctx.session.get(Space, event.space_id)
     assert space is not None
-    tr = reader_translator(ctx.session, member, ctx.settings, space)
+    tr = reader_translator(ctx.session, ctx.settings, member, space)
     when = tr.datetime(_shown_start(event, tz, ctx), tz)
     ctx.post(direct_chat(member), Reply(tr.t("🎉 A place opened up: you are now going to <b>{title}</b>, {when}.",
                                              title=event.title, when=when)), kind="waitlist")

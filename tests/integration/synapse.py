@@ -22,7 +22,6 @@ import hashlib
 import hmac
 import importlib.metadata
 import json
-import os
 import secrets
 import socket
 import subprocess
