@@ -32,6 +32,7 @@ from bot.context import translator_for
 from bot.i18n import Translator
 from bot.intros import round_invitation
 from bot.messages import ChatRef, Reply
+from bot.outbox import outbox_values
 from bot.scheduler import Scheduler
 from bot.skills import vocabulary
 from storage.db import SessionFactory
@@ -210,12 +211,12 @@ def run_round(session: Session, now: datetime, settings: Settings, seed: int | N
             reader = members[me.id]
             reply = round_invitation(translator_of(reader), intro_id, members[other.id].display_name,
                                      spaces.get(other.space_id), sorted(other.skills), sorted(other.needs))
-            messages.append(outbox_row(_dm(reader), reply, f"intro:{intro_id}:{reader.id}", now))
+            messages.append(outbox_values(_dm(reader), reply, kind="intro", dedupe_key=f"intro:{intro_id}:{reader.id}", not_before=now))
     for person in alone:
         reader = members[person.id]
         reply = Reply(translator_of(reader).t("This week's introduction round found nobody new for you, sorry. "
                                               "You stay in for the next round."))
-        messages.append(outbox_row(_dm(reader), reply, f"intro-alone:{record.id}:{reader.id}", now))
+        messages.append(outbox_values(_dm(reader), reply, kind="intro", dedupe_key=f"intro-alone:{record.id}:{reader.id}", not_before=now))
     if messages:
         # Core insert: the ORM's per-row bookkeeping is most of the cost of 20,000 rows.
         session.connection().execute(insert(OutboxMessage.__table__), messages)  # type: ignore[attr-defined]
@@ -224,14 +225,6 @@ def run_round(session: Session, now: datetime, settings: Settings, seed: int | N
 
 def _dm(reader: Reader) -> ChatRef:
     return ChatRef(reader.platform, reader.user_id, is_direct=True)  # as bot.context.direct_chat
-
-
-def outbox_row(chat: ChatRef, reply: Reply, dedupe_key: str, now: datetime) -> dict[str, object]:
-    """The outbox row :func:`bot.outbox.enqueue` would add, as a dict for a bulk INSERT."""
-    return {"platform": chat.platform, "chat_id": chat.chat_id, "is_direct": chat.is_direct, "text": reply.text,
-            "buttons": [[{"label": b.label, "command": b.command} for b in line] for line in reply.buttons],
-            "kind": "intro", "dedupe_key": dedupe_key, "status": "pending", "attempts": 0,
-            "next_attempt_at": now, "created_at": now}  # the other columns are NULL
 
 
 def weekly_round(sessions: SessionFactory, now: datetime, settings: Settings) -> RoundResult:

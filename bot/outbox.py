@@ -39,23 +39,34 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=2)
 
 
+def outbox_values(chat: ChatRef, reply: Reply, *, kind: str = "message", batch_id: int | None = None,
+                  dedupe_key: str | None = None, not_before: datetime | None = None) -> dict[str, Any]:
+    """The column values of an outbox row for ``reply`` to ``chat`` (also for bulk INSERTs)."""
+    now = utcnow()
+    return {
+        "platform": chat.platform,
+        "chat_id": chat.chat_id,
+        "is_direct": chat.is_direct,
+        "text": reply.text,
+        "buttons": [[{"label": b.label, "command": b.command} for b in line] for line in reply.buttons],
+        "file_name": reply.file.name if reply.file else None,
+        "file_data": reply.file.data if reply.file else None,
+        "kind": kind,
+        "batch_id": batch_id,
+        "dedupe_key": dedupe_key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": not_before or now,
+    }
+
+
 def enqueue(session: Session, chat: ChatRef, reply: Reply, *, kind: str = "message",
             batch_id: int | None = None, dedupe_key: str | None = None,
             not_before: datetime | None = None) -> OutboxMessage:
     """Add a message to the outbox within the caller's transaction."""
-    row = OutboxMessage(
-        platform=chat.platform,
-        chat_id=chat.chat_id,
-        is_direct=chat.is_direct,
-        text=reply.text,
-        buttons=[[{"label": b.label, "command": b.command} for b in row] for row in reply.buttons],
-        file_name=reply.file.name if reply.file else None,
-        file_data=reply.file.data if reply.file else None,
-        kind=kind,
-        batch_id=batch_id,
-        dedupe_key=dedupe_key,
-        next_attempt_at=not_before or utcnow(),
-    )
+    row = OutboxMessage(**outbox_values(chat, reply, kind=kind, batch_id=batch_id,
+                                        dedupe_key=dedupe_key, not_before=not_before))
     session.add(row)
     return row
 

@@ -26,12 +26,15 @@ class Scheduler:
     def every(self, job_id: str, seconds: float, job: Job) -> None:
         """Run ``job`` every ``seconds`` (one instance at a time)."""
         self._scheduler.add_job(job, IntervalTrigger(seconds=seconds), id=job_id,
-                                replace_existing=True, max_instances=1, coalesce=True)
+                                replace_existing=True, max_instances=1, coalesce=True,
+                                misfire_grace_time=max(1, int(seconds)))
 
     def cron(self, job_id: str, job: Job, *, timezone_name: str, **fields: Any) -> None:
         """Run ``job`` on a wall-clock schedule in ``timezone_name`` (e.g. Monday 10:00)."""
+        # A busy loop may start a weekly job a few seconds late; it must still run.
         self._scheduler.add_job(job, CronTrigger(timezone=timezone_name, **fields), id=job_id,
-                                replace_existing=True, max_instances=1, coalesce=True)
+                                replace_existing=True, max_instances=1, coalesce=True,
+                                misfire_grace_time=3600)
 
     def at(self, job_id: str, when: datetime, job: Job) -> None:
         """Run ``job`` once at ``when`` (aware); a late start still runs it."""
