@@ -7,6 +7,7 @@ extra, the "encryption is not enabled" notice is tested in test_matrix_adapter.)
 from __future__ import annotations
 
 import asyncio
+import uuid
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ async def test_the_bot_reads_and_answers_in_an_encrypted_room(
     assert bot.matrix.encryption and bot.matrix.client.olm is not None
     bot_id = bot.matrix.user_id
 
-    registered = await synapse_server.register_user("ivy-e2e")
+    registered = await synapse_server.register_user(f"ivy-e2e-{uuid.uuid4().hex[:6]}")  # server outlives the test
     (tmp_path / "ivy-store").mkdir()
     ivy = AsyncClient(synapse_server.base_url, registered.user_id, store_path=str(tmp_path / "ivy-store"),
                       config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False))

@@ -5,6 +5,7 @@ Runs against a second Synapse whose message rate limit is low (0.5/s, burst 2).
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import replace
 
 from sqlmodel import select
@@ -23,8 +24,9 @@ async def test_the_outbox_honours_m_limit_exceeded(settings: Settings,
     from adapters.matrix import MatrixAdapter
 
     server = rate_limited_synapse_server
-    account = await server.register_user("ratebot", "ratebot-password")
-    human = await server.register_user("reader", "reader-password")
+    suffix = uuid.uuid4().hex[:6]  # the server lives for the whole run (and both database passes)
+    account = await server.register_user(f"ratebot-{suffix}", "ratebot-password")
+    human = await server.register_user(f"reader-{suffix}", "reader-password")
     settings = replace(settings, matrix_homeserver=server.base_url, matrix_user_id=account.user_id,
                        matrix_password=account.password)
     bot = await run_bot(settings, lambda s, sessions: [MatrixAdapter(s, sessions, encryption=False,
