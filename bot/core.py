@@ -115,6 +115,8 @@ class Core:
         managed = managed_spaces(session, member)
         if linked is not None:
             sync_chat_admin(session, member, linked, message.sender_is_chat_admin, managed)
+            if member.home_space_id is None:
+                member.home_space_id = linked.id  # first words in a space's chat: that is home until /start says otherwise
         space = linked or (session.get(Space, member.home_space_id) if member.home_space_id else None)
         coordinator = is_coordinator(member, self.settings)
         role = Role.MEMBER

@@ -129,3 +129,12 @@ async def test_start_sets_home_space_and_consents(world: World) -> None:
         "I did not understand that choice. Send /start to see the options."]
     await world.say("ana", "/checkin")  # in DM: home space
     assert "+1 other" in (await world.say("ana", "/here", space=space))[0]
+
+
+async def test_first_words_in_a_space_chat_choose_the_home_space(world: World) -> None:
+    hub = world.space("Hub")
+    other = world.space("Other")
+    await world.say("newbie", "/here", space=hub)
+    await world.say("newbie", "/here", space=other)  # home stays the first space
+    [text] = await world.say("newbie", "/start")
+    assert "Home space: Hub" in text
