@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, OSError) as exc:
         print(f"coworkbot: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets)
+    console_only = args.command == "console" or (
+        args.command == "run" and not (settings.telegram_token or settings.matrix_homeserver))
+    setup_logging(settings.log_level or ("WARNING" if console_only else "INFO"), settings.secrets)
     if args.command in ("run", "console"):
         import asyncio
 

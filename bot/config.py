@@ -52,7 +52,9 @@ class Settings:
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     need_escalate_after: timedelta = timedelta(hours=24)
     rate_limit_per_minute: int = 20
-    log_level: str = "INFO"
+    #: None means "not set": INFO for platforms, WARNING when only the console runs
+    #: (log lines would interleave with the chat in the terminal).
+    log_level: str | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
