@@ -20,7 +20,7 @@ from bot.core import Core
 from bot.messages import Adapter
 from bot.outbox import DeliveryWorker
 from storage.db import create_db_engine, session_factory
-from tests.integration.synapse import (  # noqa: F401  (fixtures are found by name)
+from tests.integration.matrix_homeserver import (  # noqa: F401  (fixtures are found by name)
     MatrixTestUser,
     RegisteredUser,
     SynapseServer,

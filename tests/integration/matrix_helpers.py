@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tests.integration.synapse import JsonDict, MatrixTestUser
+from tests.integration.matrix_homeserver import JsonDict, MatrixTestUser
 
 SPACE_CREATE = "!space create Make It Marseille | Marseille | FR | Europe/Paris | en"
 

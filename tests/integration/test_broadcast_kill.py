@@ -64,7 +64,7 @@ def group_messages(emu: TelegramEmulator) -> int:
 
 async def kill_outside_the_unknowable_window(process: asyncio.subprocess.Process, emu: TelegramEmulator,
                                              db_path: Path) -> None:
-    for _ in range(200):
+    for _ in range(400):
         process.send_signal(signal.SIGSTOP)
         await asyncio.sleep(0.2)  # the emulator serves what is already on the wire
         if marked_sent(db_path) == group_messages(emu):
@@ -72,7 +72,9 @@ async def kill_outside_the_unknowable_window(process: asyncio.subprocess.Process
             await process.wait()
             return
         process.send_signal(signal.SIGCONT)
-        await asyncio.sleep(0.013)
+        # Just long enough to record the answers it got; short, so that a busy
+        # machine still finds the moment before the broadcast is over.
+        await asyncio.sleep(0.005)
     raise AssertionError("never found a moment where the database agreed with Telegram")
 
 
@@ -92,11 +94,11 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_chat_exactly_onc
             emu.user_sends(1, ZOE, "/broadcast Hello, network!")
             [queued] = await emu.wait_for_sent(1, 1, timeout=30)
             assert queued.text == "Broadcast #1 is on its way to 200 chats. I will report here when it is delivered."
-            while group_messages(emu) < 60:
+            while group_messages(emu) < 30:
                 await asyncio.sleep(0.01)
             await kill_outside_the_unknowable_window(bot, emu, db_path)
             before_restart = group_messages(emu)
-            assert 60 <= before_restart < CHATS, "the kill did not land mid-broadcast"
+            assert 30 <= before_restart < CHATS, "the kill did not land mid-broadcast"
 
             bot = await start_bot(env, log)
             messages = await emu.wait_for_sent(1, 2, timeout=40)  # the delivery report comes last

@@ -14,7 +14,7 @@ import pytest_asyncio
 from bot.config import Settings
 from tests.integration.conftest import RunningBot, run_bot
 from tests.integration.matrix_helpers import ask, from_bot, space_room
-from tests.integration.synapse import MatrixTestUser, UserFactory
+from tests.integration.matrix_homeserver import MatrixTestUser, UserFactory
 from tests.integration.telegram_emulator import TelegramEmulator
 
 GROUP = -1001

@@ -11,7 +11,7 @@ from bot.messages import ChatRef, Reply
 from storage.models import Manager, Member
 from tests.integration.conftest import BotStarter
 from tests.integration.matrix_helpers import ask, bot_joined, from_bot, space_room
-from tests.integration.synapse import UserFactory
+from tests.integration.matrix_homeserver import UserFactory
 
 
 async def test_checkin_and_here_in_a_linked_room(start_matrix_bot: BotStarter, matrix_user_factory: UserFactory) -> None:

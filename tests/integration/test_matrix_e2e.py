@@ -15,7 +15,7 @@ from nio import AsyncClient, AsyncClientConfig, MegolmEvent, RoomMessageNotice
 from nio.crypto import ENCRYPTION_ENABLED
 
 from tests.integration.conftest import BotStarter
-from tests.integration.synapse import SynapseServer
+from tests.integration.matrix_homeserver import SynapseServer
 
 pytestmark = pytest.mark.skipif(not ENCRYPTION_ENABLED, reason="needs the e2e extra: pip install 'matrix-nio[e2e]'")
 

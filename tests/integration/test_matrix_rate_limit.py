@@ -16,7 +16,7 @@ from bot.outbox import enqueue
 from storage.models import OutboxMessage
 from tests.integration.conftest import run_bot
 from tests.integration.matrix_helpers import bot_bodies, bot_joined
-from tests.integration.synapse import MatrixTestUser, SynapseServer
+from tests.integration.matrix_homeserver import MatrixTestUser, SynapseServer
 
 
 async def test_the_outbox_honours_m_limit_exceeded(settings: Settings,

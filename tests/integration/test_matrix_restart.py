@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tests.integration.conftest import BotStarter
 from tests.integration.matrix_helpers import SPACE_CREATE, ask, bot_bodies, bot_joined, from_bot, space_room
-from tests.integration.synapse import MatrixTestUser, RegisteredUser, SynapseServer, UserFactory
+from tests.integration.matrix_homeserver import MatrixTestUser, RegisteredUser, SynapseServer, UserFactory
 
 
 async def test_messages_sent_while_down_are_handled_once_after_restart(

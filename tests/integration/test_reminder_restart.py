@@ -23,6 +23,7 @@ def run_console(db: Path, script: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("COWORKBOT_")}
     env["COWORKBOT_DATABASE_URL"] = f"sqlite:///{db}"
     env["COWORKBOT_REMINDER_OFFSETS"] = "1h,30m"  # "tomorrow" is always more than an hour away
+    env["COWORKBOT_LOG_LEVEL"] = "INFO"  # the test reads the start-up summary line
     result = subprocess.run([sys.executable, "-m", "bot.cli", "console", "--user", "ana"], input=script,
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

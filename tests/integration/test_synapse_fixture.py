@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.synapse import (  # noqa: F401  (fixtures are found by name)
+from tests.integration.matrix_homeserver import (  # noqa: F401  (fixtures are found by name)
     MatrixRequestError,
     MatrixTestUser,
     SynapseServer,

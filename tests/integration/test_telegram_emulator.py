@@ -38,7 +38,7 @@ from telegram.error import (
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from tests.integration.telegram_emulator import TelegramEmulator
-from tests.integration.telegram_html import EntityParseError, parse_html
+from tests.integration.telegram_emulator.html import EntityParseError, parse_html
 
 TOKEN = "123456:TEST-TOKEN"
 HUB = -1001  # a supergroup

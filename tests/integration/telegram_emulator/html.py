@@ -1,4 +1,4 @@
-"""Telegram's text formatting rules, for the Bot API emulator.
+"""Telegram's HTML parse mode, for the Bot API emulator.
 
 The HTML parser is a line-by-line port of ``parse_html`` in tdlib's
 ``td/telegram/MessageEntity.cpp`` (the code the real Bot API server runs), so
@@ -16,9 +16,15 @@ rejects it by default to make the test fail where the bug is.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from typing import Any
+
+from tests.integration.telegram_emulator.entities import (
+    EntityParseError,
+    FormattedText,
+    entity_sort_key,
+    utf16_len,
+)
+from tests.integration.telegram_emulator.html_tags import OpenTag, close_entity
 
 SUPPORTED_TAGS = frozenset(
     {
@@ -40,48 +46,9 @@ SUPPORTED_TAGS = frozenset(
         "blockquote",
     }
 )
-_SIMPLE_TAG_TYPES = {
-    **dict.fromkeys(("b", "strong"), "bold"),
-    **dict.fromkeys(("i", "em"), "italic"),
-    **dict.fromkeys(("u", "ins"), "underline"),
-    **dict.fromkeys(("s", "strike", "del"), "strikethrough"),
-    **dict.fromkeys(("tg-spoiler", "span"), "spoiler"),  # span only with class="tg-spoiler"
-}
-# tdlib sorts entities by offset, then longest first, then by this priority (default 50).
-_TYPE_PRIORITY = {
-    "bold": 90, "italic": 91, "underline": 92, "strikethrough": 93, "spoiler": 94,
-    "custom_emoji": 99, "code": 20, "pre": 11, "text_link": 49, "text_mention": 49,
-    "blockquote": 0, "expandable_blockquote": 0,
-}  # fmt: skip
-
 _NAMED_ENTITIES = {b"lt": "<", b"gt": ">", b"amp": "&", b"quot": '"'}
 _SPACES = frozenset(b" \t\r\n\v\0")  # tdlib's is_space() counts the terminating NUL
 _LT, _GT, _AMP, _SLASH, _EQ = b"<", b">", b"&", b"/", b"="
-
-
-class EntityParseError(ValueError):
-    """Telegram refused the markup; ``str(exc)`` is the text after "can't parse entities: "."""
-
-
-@dataclass
-class FormattedText:
-    """A message text as Telegram stores it: plain text plus Bot API entity dicts."""
-
-    text: str
-    entities: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass
-class _OpenTag:
-    name: str
-    argument: str
-    utf16_offset: int
-    output_pos: int  # byte position in the output, to read the text of <a> without href
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of every Bot API offset."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 def parse_html(source: str, *, strict_ampersand: bool = True) -> FormattedText:
@@ -90,7 +57,7 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> FormattedText:
     size = len(data) - 1
     out = bytearray()
     entities: list[dict[str, Any]] = []
-    stack: list[_OpenTag] = []
+    stack: list[OpenTag] = []
     utf16 = 0
     i = 0
     while i < size:
@@ -127,7 +94,7 @@ def parse_html(source: str, *, strict_ampersand: bool = True) -> FormattedText:
         if entity["type"] == "code":
             entity.pop("language", None)
     text = out.decode("utf-8")
-    entities.sort(key=_entity_sort_key)
+    entities.sort(key=entity_sort_key)
     return FormattedText(text, entities)
 
 
@@ -165,7 +132,7 @@ def _decode_html_entity(data: bytes, pos: int) -> tuple[str | None, int]:
 
 
 def _parse_start_tag(
-    data: bytes, begin: int, i: int, stack: list[_OpenTag], utf16: int, out_pos: int
+    data: bytes, begin: int, i: int, stack: list[OpenTag], utf16: int, out_pos: int
 ) -> int:
     """Read ``<tag attr="v">`` from begin; push it on the stack; return the index of '>'."""
     while data[i] not in _SPACES and data[i] != _GT[0]:
@@ -217,7 +184,7 @@ def _parse_start_tag(
             argument = "1"
     if tag == "span" and argument != "spoiler":
         raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {begin}')
-    stack.append(_OpenTag(tag, argument, utf16, out_pos))
+    stack.append(OpenTag(tag, argument, utf16, out_pos))
     return i
 
 
@@ -251,7 +218,7 @@ def _parse_end_tag(
     data: bytes,
     begin: int,
     i: int,
-    stack: list[_OpenTag],
+    stack: list[OpenTag],
     entities: list[dict[str, Any]],
     utf16: int,
     out: bytearray,
@@ -274,130 +241,6 @@ def _parse_end_tag(
         )
     if utf16 > opened.utf16_offset:
         inner_text = bytes(out[opened.output_pos :]).decode("utf-8", "replace")
-        _close_entity(opened, utf16 - opened.utf16_offset, inner_text, entities)
+        close_entity(opened, utf16 - opened.utf16_offset, inner_text, entities)
     stack.pop()
     return i
-
-
-def _close_entity(
-    tag: _OpenTag, length: int, inner_text: str, entities: list[dict[str, Any]]
-) -> None:
-    """Turn a closed, non-empty tag into its Bot API entity (tdlib's rules, incl. pre+code)."""
-    offset = tag.utf16_offset
-    last = entities[-1] if entities else None
-    same_span = last is not None and last["offset"] == offset and last["length"] == length
-    if tag.name in _SIMPLE_TAG_TYPES:
-        entities.append({"type": _SIMPLE_TAG_TYPES[tag.name], "offset": offset, "length": length})
-    elif tag.name == "tg-emoji":
-        if not tag.argument.isdigit() or int(tag.argument) == 0:
-            raise EntityParseError("Invalid custom emoji identifier specified")
-        entities.append(
-            {
-                "type": "custom_emoji",
-                "offset": offset,
-                "length": length,
-                "custom_emoji_id": tag.argument,
-            }
-        )
-    elif tag.name == "a":
-        url = tag.argument or inner_text
-        user = re.fullmatch(r"tg://user\?id=(\d+)", url)
-        if user:
-            entities.append(
-                {
-                    "type": "text_mention",
-                    "offset": offset,
-                    "length": length,
-                    "user": {"id": int(user.group(1)), "is_bot": False, "first_name": ""},
-                }
-            )
-        elif checked := _checked_link(url):
-            entities.append(
-                {"type": "text_link", "offset": offset, "length": length, "url": checked}
-            )
-    elif tag.name == "pre":
-        if same_span and last is not None and last["type"] == "code" and last.get("language"):
-            last["type"] = "pre"  # <pre><code class="language-x"> is one pre entity
-        else:
-            entities.append({"type": "pre", "offset": offset, "length": length})
-    elif tag.name == "code":
-        if same_span and last is not None and last["type"] == "pre" and tag.argument:
-            last["language"] = tag.argument
-        else:
-            entity = {"type": "code", "offset": offset, "length": length}
-            if tag.argument:
-                entity["language"] = tag.argument  # dropped at the end unless a <pre> claims it
-            entities.append(entity)
-    elif tag.name == "blockquote":
-        kind = "expandable_blockquote" if tag.argument else "blockquote"
-        entities.append({"type": kind, "offset": offset, "length": length})
-
-
-def _checked_link(url: str) -> str:
-    """A simplified tdlib get_checked_link: no scheme means http, unusable links are dropped."""
-    url = url.strip()
-    if not url or any(ch.isspace() for ch in url):
-        return ""
-    if "://" not in url and not url.startswith(("tg:", "mailto:")):
-        url = "http://" + url
-    return url
-
-
-def _entity_sort_key(entity: dict[str, Any]) -> tuple[int, int, int]:
-    return entity["offset"], -entity["length"], _TYPE_PRIORITY.get(entity["type"], 50)
-
-
-def trim(formatted: FormattedText) -> FormattedText:
-    """Strip leading/trailing whitespace as Telegram does, clipping entities to what is left."""
-    text = formatted.text
-    stripped = text.strip()
-    if stripped == text:
-        return formatted
-    lead = utf16_len(text[: len(text) - len(text.lstrip())])
-    size = utf16_len(stripped)
-    entities = []
-    for entity in formatted.entities:
-        start = max(entity["offset"] - lead, 0)
-        end = min(entity["offset"] + entity["length"] - lead, size)
-        if end > start:
-            entities.append({**entity, "offset": start, "length": end - start})
-    return FormattedText(stripped, entities)
-
-
-# The patterns tdlib documents in match_bot_commands / match_mentions / match_hashtags.
-_BOT_COMMAND = re.compile(r"(?<![\w/<>])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/<>])")
-_MENTION = re.compile(r"(?<!\w)@[A-Za-z0-9_]{2,32}(?!\w)")
-_HASHTAG = re.compile(r"(?<!\w)#\w{1,256}(?![\w#])")
-_URL = re.compile(r"\bhttps?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
-
-
-def detect_entities(
-    text: str, existing: list[dict[str, Any]] | None = None
-) -> list[dict[str, Any]]:
-    """Entities Telegram finds by itself in a text (commands, mentions, hashtags, URLs).
-
-    Telegram adds these to every message; those overlapping ``existing`` entities
-    of the kinds that hide them (code, pre, links) or each other are left out.
-    """
-    blocking = [
-        (e["offset"], e["offset"] + e["length"])
-        for e in existing or []
-        if e["type"] in ("code", "pre", "text_link", "text_mention")
-    ]
-    found: list[dict[str, Any]] = []
-    for kind, pattern in (
-        ("bot_command", _BOT_COMMAND),
-        ("url", _URL),
-        ("mention", _MENTION),
-        ("hashtag", _HASHTAG),
-    ):
-        for match in pattern.finditer(text):
-            if kind == "hashtag" and not any(ch.isalpha() for ch in match.group()[1:]):
-                continue
-            offset = utf16_len(text[: match.start()])
-            end = offset + utf16_len(match.group())
-            if any(offset < b_end and b_start < end for b_start, b_end in blocking):
-                continue
-            blocking.append((offset, end))
-            found.append({"type": kind, "offset": offset, "length": end - offset})
-    return sorted((existing or []) + found, key=_entity_sort_key)
