@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,11 +53,21 @@ class Context:
     member: Member
     chat_space: Space | None
     space: Space | None
-    role: Role
     now: datetime
     tr: Translator
-    is_manager_of: Callable[[int], bool]
+    authority: "Authority"
     outbox: list[Any] = field(default_factory=list)
+    #: Run by the core once the command's transaction has committed.
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def role(self) -> Role:
+        """The speaker's role here (looked up on first use)."""
+        return self.authority.role
+
+    def is_manager_of(self, space_id: int) -> bool:
+        """Does the speaker manage that space (coordinators manage every space)?"""
+        return self.authority.is_manager_of(space_id)
 
     @property
     def lang(self) -> str:
@@ -109,6 +120,48 @@ class Context:
                        kind: str = "dm", dedupe_key: str | None = None) -> None:
         """DM another member, built in *their* language."""
         self.post(direct_chat(member), build(self.translator_for(member)), kind=kind, dedupe_key=dedupe_key)
+
+
+class Authority:
+    """Who the speaker is in the network, looked up only when a command asks.
+
+    Most commands are for every member, so the manager rows are not read for
+    them: a query saved on the path every message takes.
+    """
+
+    def __init__(self, session: Session, member: Member, space: Space | None, settings: Settings,
+                 managed: dict[int, str] | None = None) -> None:
+        self._session = session
+        self._member = member
+        self._space = space
+        self._settings = settings
+        self._managed = managed
+
+    @cached_property
+    def coordinator(self) -> bool:
+        from bot.members import is_coordinator
+
+        return is_coordinator(self._member, self._settings)
+
+    @property
+    def managed(self) -> dict[int, str]:
+        """Space id → how the speaker manages it."""
+        if self._managed is None:
+            from bot.members import managed_spaces
+
+            self._managed = managed_spaces(self._session, self._member)
+        return self._managed
+
+    def is_manager_of(self, space_id: int) -> bool:
+        return self.coordinator or space_id in self.managed
+
+    @cached_property
+    def role(self) -> Role:
+        if self.coordinator:
+            return Role.COORDINATOR
+        if self._space is not None and self._space.id in self.managed:
+            return Role.MANAGER
+        return Role.MEMBER
 
 
 def direct_chat(member: Member) -> ChatRef:

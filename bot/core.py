@@ -11,9 +11,9 @@ from sqlmodel import Session
 
 from bot import commands
 from bot.config import Settings
-from bot.context import Context, Role, UserError, member_language
+from bot.context import Authority, Context, Role, UserError, member_language
 from bot.i18n import N_, translator
-from bot.members import chat_space, is_coordinator, managed_spaces, sync_chat_admin, upsert_member
+from bot.members import load_speaker, managed_spaces, sync_chat_admin
 from bot.messages import Message, Reply
 from storage.db import SessionFactory
 from storage.models import Space
@@ -66,6 +66,9 @@ class Core:
         self.clock = clock
         self.on_outbox = on_outbox
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        #: (member id, space id) → the chat-admin flag last stored, so that the
+        #: manager rows are only touched when a platform reports a change.
+        self._admin_seen: dict[tuple[int, int], bool] = {}
 
     async def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises: errors become a localized reply."""
@@ -93,10 +96,12 @@ class Core:
                 raise UserError("Unknown command {p}{name}. Send {p}help to see what I can do.", name=name[:50])
             if too_long:
                 raise UserError("That message is too long ({length} characters).", length=len(ctx.message.text))
-            if command.role > ctx.role:
+            if command.role > Role.MEMBER and command.role > ctx.role:
                 raise UserError(_REFUSALS[command.role])
             result = command.handler(ctx, args)
             ctx.session.commit()
+            for callback in ctx.after_commit:
+                callback()
         except UserError as error:
             ctx.session.rollback()
             return [Reply(ctx.t(error.msgid, **error.kwargs), error=True)]
@@ -110,26 +115,25 @@ class Core:
 
     def _context(self, session: Session, message: Message) -> Context:
         now = self.clock()
-        member = upsert_member(session, message.sender, now)
-        linked = None if message.chat.is_direct else chat_space(session, message.chat.platform, message.chat.chat_id)
-        managed = managed_spaces(session, member)
+        member, linked = load_speaker(session, message.sender, message.chat, now)
+        managed: dict[int, str] | None = None
+        after_commit: list[Callable[[], None]] = []
         if linked is not None:
-            sync_chat_admin(session, member, linked, message.sender_is_chat_admin, managed)
+            assert member.id is not None and linked.id is not None
+            key, is_admin = (member.id, linked.id), message.sender_is_chat_admin
+            if self._admin_seen.get(key) is not is_admin:  # only when it changed (or is new to us)
+                managed = managed_spaces(session, member)
+                sync_chat_admin(session, member, linked, is_admin, managed)
+                after_commit.append(lambda: self._admin_seen.__setitem__(key, is_admin))
             if member.home_space_id is None:
                 member.home_space_id = linked.id  # first words in a space's chat: that is home until /start says otherwise
         space = linked or (session.get(Space, member.home_space_id) if member.home_space_id else None)
-        coordinator = is_coordinator(member, self.settings)
-        role = Role.MEMBER
-        if coordinator:
-            role = Role.COORDINATOR
-        elif space is not None and space.id in managed:
-            role = Role.MANAGER
         lang = member_language(member, space, self.settings)
         return Context(
             session=session, settings=self.settings, message=message, member=member,
-            chat_space=linked, space=space, role=role, now=now,
-            tr=translator(lang, message.prefix),
-            is_manager_of=lambda space_id: coordinator or space_id in managed,
+            chat_space=linked, space=space, now=now, tr=translator(lang, message.prefix),
+            authority=Authority(session, member, space, self.settings, managed),
+            after_commit=after_commit,
         )
 
     def _tr(self, message: Message):  # noqa: ANN202 - a Translator

@@ -9,7 +9,7 @@ from sqlmodel import Session, func, select
 from bot.config import LANGUAGES, Settings
 from bot.context import Context, UserError
 from bot.i18n import N_
-from bot.messages import Button, Reply, Sender
+from bot.messages import Button, ChatRef, Reply, Sender
 from storage.models import ChatLink, Manager, Member, Space
 
 CONSENTS = {
@@ -38,13 +38,29 @@ _CHAT_SPACE = (
 LAST_SEEN_PRECISION = timedelta(minutes=10)  # fine enough for "active members", saves a write per command
 
 
-def upsert_member(session: Session, sender: Sender, now: datetime) -> Member:
-    """The member behind ``sender``, created on first contact, profile kept fresh.
+_MEMBER_IN_CHAT = (  # the speaker and, in the same round trip, the space of the chat they speak in
+    select(Member, Space)
+    .select_from(Member)
+    .outerjoin(ChatLink, (ChatLink.platform == bindparam("platform"))  # type: ignore[arg-type]
+               & (ChatLink.chat_id == bindparam("chat_id")))
+    .outerjoin(Space, Space.id == ChatLink.space_id)  # type: ignore[arg-type]
+    .where(Member.platform == bindparam("platform"), Member.user_id == bindparam("user_id"))
+)
+
+
+def load_speaker(session: Session, sender: Sender, chat: ChatRef, now: datetime) -> tuple[Member, Space | None]:
+    """The member behind ``sender`` (created on first contact) and the space ``chat`` is linked to.
 
     The first member of an empty database on the console is a coordinator, so a
     local try-out can use every command. Unchanged profiles are not rewritten.
     """
-    member = session.exec(_MEMBER, params={"platform": sender.platform, "user_id": sender.user_id}).first()
+    space: Space | None = None
+    if chat.is_direct:
+        member = session.exec(_MEMBER, params={"platform": sender.platform, "user_id": sender.user_id}).first()
+    else:
+        row = session.exec(_MEMBER_IN_CHAT, params={"platform": sender.platform, "user_id": sender.user_id,
+                                                     "chat_id": chat.chat_id}).first()
+        member, space = row if row else (None, chat_space(session, chat.platform, chat.chat_id))
     if member is None:
         first = sender.platform == "console" and not session.exec(select(func.count()).select_from(Member)).one()
         member = Member(platform=sender.platform, user_id=sender.user_id, is_coordinator=first,
@@ -59,7 +75,7 @@ def upsert_member(session: Session, sender: Sender, now: datetime) -> Member:
         member.last_seen_at = now
     if member.id is None:
         session.flush()
-    return member
+    return member, space
 
 
 def is_coordinator(member: Member, settings: Settings) -> bool:

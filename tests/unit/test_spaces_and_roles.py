@@ -138,3 +138,12 @@ async def test_first_words_in_a_space_chat_choose_the_home_space(world: World) -
     await world.say("newbie", "/here", space=other)  # home stays the first space
     [text] = await world.say("newbie", "/start")
     assert "Home space: Hub" in text
+
+
+async def test_an_admin_whose_first_command_fails_is_still_recorded_as_manager(world: World) -> None:
+    space = world.space("Hub")
+    world.member("max", space)
+    assert (await world.replies("max", "/checkin " + "x" * 300, space=space, admin=True))[0].error
+    await world.say("max", "/here", space=space, admin=True)
+    [help_text] = await world.say("max", "/help")  # in DM: the stored role counts
+    assert "/stats" in help_text
