@@ -57,8 +57,6 @@ class Context:
     tr: Translator
     authority: "Authority"
     outbox: list[Any] = field(default_factory=list)
-    #: Run by the core once the command's transaction has committed.
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def role(self) -> Role:
@@ -129,13 +127,12 @@ class Authority:
     them: a query saved on the path every message takes.
     """
 
-    def __init__(self, session: Session, member: Member, space: Space | None, settings: Settings,
-                 managed: dict[int, str] | None = None) -> None:
+    def __init__(self, session: Session, member: Member, space: Space | None, settings: Settings) -> None:
         self._session = session
         self._member = member
         self._space = space
         self._settings = settings
-        self._managed = managed
+        self._managed: dict[int, str] | None = None
 
     @cached_property
     def coordinator(self) -> bool:

@@ -13,7 +13,7 @@ from bot import commands
 from bot.config import Settings
 from bot.context import Authority, Context, Role, UserError, member_language
 from bot.i18n import N_, translator
-from bot.members import load_speaker, managed_spaces, sync_chat_admin
+from bot.members import load_speaker, sync_chat_admin
 from bot.messages import Message, Reply
 from storage.db import SessionFactory
 from storage.models import Space
@@ -66,9 +66,6 @@ class Core:
         self.clock = clock
         self.on_outbox = on_outbox
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
-        #: (member id, space id) → the chat-admin flag last stored, so that the
-        #: manager rows are only touched when a platform reports a change.
-        self._admin_seen: dict[tuple[int, int], bool] = {}
 
     async def handle(self, message: Message) -> list[Reply]:
         """Answer one message. Never raises: errors become a localized reply."""
@@ -100,8 +97,6 @@ class Core:
                 raise UserError(_REFUSALS[command.role])
             result = command.handler(ctx, args)
             ctx.session.commit()
-            for callback in ctx.after_commit:
-                callback()
         except UserError as error:
             ctx.session.rollback()
             return [Reply(ctx.t(error.msgid, **error.kwargs), error=True)]
@@ -115,16 +110,9 @@ class Core:
 
     def _context(self, session: Session, message: Message) -> Context:
         now = self.clock()
-        member, linked = load_speaker(session, message.sender, message.chat, now)
-        managed: dict[int, str] | None = None
-        after_commit: list[Callable[[], None]] = []
+        member, linked, source = load_speaker(session, message.sender, message.chat, now)
         if linked is not None:
-            assert member.id is not None and linked.id is not None
-            key, is_admin = (member.id, linked.id), message.sender_is_chat_admin
-            if self._admin_seen.get(key) is not is_admin:  # only when it changed (or is new to us)
-                managed = managed_spaces(session, member)
-                sync_chat_admin(session, member, linked, is_admin, managed)
-                after_commit.append(lambda: self._admin_seen.__setitem__(key, is_admin))
+            sync_chat_admin(session, member, linked, message.sender_is_chat_admin, source)
             if member.home_space_id is None:
                 member.home_space_id = linked.id  # first words in a space's chat: that is home until /start says otherwise
         space = linked or (session.get(Space, member.home_space_id) if member.home_space_id else None)
@@ -132,8 +120,7 @@ class Core:
         return Context(
             session=session, settings=self.settings, message=message, member=member,
             chat_space=linked, space=space, now=now, tr=translator(lang, message.prefix),
-            authority=Authority(session, member, space, self.settings, managed),
-            after_commit=after_commit,
+            authority=Authority(session, member, space, self.settings),
         )
 
     def _tr(self, message: Message):  # noqa: ANN202 - a Translator

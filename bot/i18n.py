@@ -77,21 +77,21 @@ class Translator:
         from babel.dates import format_date, format_time
 
         local = value.astimezone(tz)
-        date_part = format_date(local.date(), format=fmt, locale=self.lang)
-        time_part = format_time(local, format="short", locale=self.lang, tzinfo=tz)
+        date_part = format_date(local.date(), format=fmt, locale=_locale(self.lang))
+        time_part = format_time(local, format="short", locale=_locale(self.lang), tzinfo=tz)
         return f"{date_part}, {time_part}"
 
     def time(self, value: datetime, tz: tzinfo) -> str:
         """A local clock time, e.g. ``18:00`` or ``6:00 PM``."""
         from babel.dates import format_time
 
-        return format_time(value, format="short", locale=self.lang, tzinfo=tz)
+        return format_time(value, format="short", locale=_locale(self.lang), tzinfo=tz)
 
     def date(self, value: datetime, tz: tzinfo, fmt: str = "medium") -> str:
         """A local date."""
         from babel.dates import format_date
 
-        return format_date(value.astimezone(tz).date(), format=fmt, locale=self.lang)
+        return format_date(value.astimezone(tz).date(), format=fmt, locale=_locale(self.lang))
 
     def country(self, code: str) -> str:
         """A country's name in this language (``FR`` → ``Frankreich`` in German)."""

@@ -38,8 +38,12 @@ _CHAT_SPACE = (
 LAST_SEEN_PRECISION = timedelta(minutes=10)  # fine enough for "active members", saves a write per command
 
 
-_MEMBER_IN_CHAT = (  # the speaker and, in the same round trip, the space of the chat they speak in
-    select(Member, Space)
+_MANAGER_SOURCE = (  # how the speaker manages the chat's space, if they do
+    select(Manager.source).where(Manager.member_id == Member.id, Manager.space_id == Space.id)
+    .correlate(Member, Space).scalar_subquery()
+)
+_MEMBER_IN_CHAT = (  # the speaker and, in the same round trip, the chat's space and their role there
+    select(Member, Space, _MANAGER_SOURCE)
     .select_from(Member)
     .outerjoin(ChatLink, (ChatLink.platform == bindparam("platform"))  # type: ignore[arg-type]
                & (ChatLink.chat_id == bindparam("chat_id")))
@@ -48,19 +52,22 @@ _MEMBER_IN_CHAT = (  # the speaker and, in the same round trip, the space of the
 )
 
 
-def load_speaker(session: Session, sender: Sender, chat: ChatRef, now: datetime) -> tuple[Member, Space | None]:
-    """The member behind ``sender`` (created on first contact) and the space ``chat`` is linked to.
+def load_speaker(session: Session, sender: Sender, chat: ChatRef,
+                 now: datetime) -> tuple[Member, Space | None, str | None]:
+    """The member behind ``sender`` (created on first contact), the space ``chat`` is linked
+    to, and how they manage that space (``appointed``, ``chat_admin`` or None).
 
     The first member of an empty database on the console is a coordinator, so a
     local try-out can use every command. Unchanged profiles are not rewritten.
     """
     space: Space | None = None
+    source: str | None = None
     if chat.is_direct:
         member = session.exec(_MEMBER, params={"platform": sender.platform, "user_id": sender.user_id}).first()
     else:
         row = session.exec(_MEMBER_IN_CHAT, params={"platform": sender.platform, "user_id": sender.user_id,
                                                      "chat_id": chat.chat_id}).first()
-        member, space = row if row else (None, chat_space(session, chat.platform, chat.chat_id))
+        member, space, source = row if row else (None, chat_space(session, chat.platform, chat.chat_id), None)
     if member is None:
         first = sender.platform == "console" and not session.exec(select(func.count()).select_from(Member)).one()
         member = Member(platform=sender.platform, user_id=sender.user_id, is_coordinator=first,
@@ -75,7 +82,7 @@ def load_speaker(session: Session, sender: Sender, chat: ChatRef, now: datetime)
         member.last_seen_at = now
     if member.id is None:
         session.flush()
-    return member, space
+    return member, space, source
 
 
 def is_coordinator(member: Member, settings: Settings) -> bool:
@@ -91,20 +98,17 @@ def managed_spaces(session: Session, member: Member) -> dict[int, str]:
     return dict(session.exec(_MANAGED, params={"member_id": member.id}).all())
 
 
-def sync_chat_admin(session: Session, member: Member, space: Space, is_admin: bool,
-                    managed: dict[int, str]) -> None:
-    """Record what the platform says about admin rights in a linked chat (``managed`` follows).
+def sync_chat_admin(session: Session, member: Member, space: Space, is_admin: bool, source: str | None) -> None:
+    """Record what the platform says about admin rights in a linked chat.
 
     Stored, so a manager keeps the role in direct chats with the bot; an admin
     who lost the right loses the role, an appointed manager keeps it.
+    ``source`` is how the member manages ``space`` now (see :func:`load_speaker`).
     """
-    assert space.id is not None
-    if is_admin and space.id not in managed:
+    if is_admin and source is None:
         session.add(Manager(space_id=space.id, member_id=member.id, source="chat_admin"))
-        managed[space.id] = "chat_admin"
-    elif not is_admin and managed.get(space.id) == "chat_admin":
+    elif not is_admin and source == "chat_admin":
         session.execute(delete(Manager).where(Manager.space_id == space.id, Manager.member_id == member.id))  # type: ignore[arg-type]
-        del managed[space.id]
 
 
 def display(member: Member) -> str:

@@ -1,9 +1,9 @@
 """Throughput of the core: check-in commands per second through ``Core.handle``.
 
-Prints commands/s for ``/checkin`` by many members through the real core and a
-fake adapter on a SQLite file, and, in the same run, raw SQLAlchemy Core
-inserts/s of the same check-in rows with one transaction each (what a command
-must at least do). Goal: >= 2,000 commands/s and >= 25 % of the raw rate.
+Prints commands/s for ``/checkin`` by many members (each their first of the
+day, so each command inserts one check-in row) through the real core on a
+SQLite file, and, in the same run, raw SQLAlchemy Core inserts/s of the same
+check-in rows with one transaction each (what a command must at least do). Goal: >= 2,000 commands/s and >= 25 % of the raw rate.
 Also prints how long ``coworkbot --help`` takes to start (goal < 300 ms).
 
 Run: .venv/bin/python tests/perf/core.py [commands]
@@ -29,7 +29,7 @@ from bot.messages import ChatRef, Message, Sender  # noqa: E402
 from bot.spaces import create_space, link_chat  # noqa: E402
 from storage.db import create_db_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
-from storage.models import CheckIn  # noqa: E402
+from storage.models import CheckIn, Member  # noqa: E402
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
 
@@ -46,14 +46,18 @@ def setup(path: Path):  # noqa: ANN201
     return engine, sessions, space_id
 
 
-async def core_rate(n: int, members: int, folder: Path) -> float:
-    engine, sessions, _ = setup(folder / "core.db")
+async def core_rate(n: int, folder: Path) -> float:
+    """``n`` members who have talked to the bot before each send their first /checkin of the day."""
+    engine, sessions, space_id = setup(folder / "core.db")
+    with engine.begin() as conn:  # regulars of the space: they have talked to the bot before
+        conn.execute(insert(Member.__table__), [  # type: ignore[attr-defined]
+            {"platform": "console", "user_id": f"m{i}", "display_name": f"Member {i}", "handle": None,
+             "is_coordinator": False, "consent_directory": True, "consent_presence": True, "consent_intros": False,
+             "consent_requests": True, "home_space_id": space_id, "created_at": NOW, "last_seen_at": NOW}
+            for i in range(n)])
     core = Core(Settings(database_url="unused", rate_limit_per_minute=10**9), sessions, clock=lambda: NOW)
     chat = ChatRef("console", "hub")
-    messages = [Message(chat, Sender("console", f"m{i % members}", f"Member {i % members}"), "/checkin deep work")
-                for i in range(n)]
-    for message in messages[:members]:  # first contact creates the members; not what we measure
-        await core.handle(message)
+    messages = [Message(chat, Sender("console", f"m{i}", f"Member {i}"), "/checkin deep work") for i in range(n)]
     start = time.perf_counter()
     for message in messages:
         replies = await core.handle(message)
@@ -90,11 +94,14 @@ def help_startup() -> float:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
-    with tempfile.TemporaryDirectory() as tmp:
-        commands = asyncio.run(core_rate(n, members=500, folder=Path(tmp)))
-        raw = raw_rate(n, Path(tmp))
-    print(f"check-in commands through the core   {commands:10.0f} /s   (goal >= 2000)")
-    print(f"raw SQLAlchemy inserts, 1 tx each     {raw:10.0f} /s")
+    rounds = 3  # best of three for each: this machine is shared, single runs vary by 10 % or more
+    commands, raw = 0.0, 0.0
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as tmp:
+            commands = max(commands, asyncio.run(core_rate(n, folder=Path(tmp))))
+            raw = max(raw, raw_rate(n, Path(tmp)))
+    print(f"check-in commands through the core   {commands:10.0f} /s   (goal >= 2000; best of {rounds})")
+    print(f"raw SQLAlchemy inserts, 1 tx each     {raw:10.0f} /s   (best of {rounds})")
     print(f"core / raw                            {commands / raw:10.1%}   (goal >= 25 %)")
     print(f"coworkbot --help                      {help_startup() * 1000:10.0f} ms  (goal < 300 ms)")
 
