@@ -9,7 +9,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import LANGUAGES, Settings
 from bot.core import Core
@@ -33,6 +33,8 @@ class Runtime:
     worker: DeliveryWorker
     scheduler: Scheduler
     stop: asyncio.Event
+    adapters: dict[str, Adapter] = field(default_factory=dict)
+    delivery: asyncio.Task[None] | None = None
 
 
 def open_database(settings: Settings) -> SessionFactory:
@@ -67,36 +69,52 @@ def schedule_jobs(runtime: Runtime) -> None:
     schedule_escalation(runtime.scheduler, runtime.sessions, runtime.settings, runtime.worker.wakeup.set)
 
 
-async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adapter]]) -> None:
-    """Run until a signal, or until the console's input ends."""
-    sessions = open_database(settings)
+async def start(settings: Settings, make_adapters: Callable[[Runtime], list[Adapter]], *,
+                sessions: SessionFactory | None = None, poll_seconds: float = 1.0) -> Runtime:
+    """Core, outbox worker and adapters, listening: what every run shares (tests start this too)."""
+    sessions = sessions or open_database(settings)
     adapters: dict[str, Adapter] = {}
     worker = DeliveryWorker(sessions, adapters)
     core = Core(settings, sessions, on_outbox=worker.wakeup.set)
-    runtime = Runtime(settings, sessions, core, worker, Scheduler(), asyncio.Event())
+    runtime = Runtime(settings, sessions, core, worker, Scheduler(), asyncio.Event(), adapters)
     for adapter in make_adapters(runtime):
         adapters[adapter.platform] = adapter
+    for adapter in adapters.values():
+        await adapter.start(core.handle)
+    runtime.delivery = asyncio.create_task(worker.run(poll_seconds))
+    return runtime
+
+
+async def shutdown(runtime: Runtime, *, drain: bool = True) -> None:
+    """Stop in order: deliver what is due (``drain``), then the worker, scheduler and adapters."""
+    try:
+        if drain:
+            await runtime.worker.close()  # what the last commands queued still goes out, once
+    finally:
+        if runtime.delivery:
+            runtime.delivery.cancel()
+        runtime.scheduler.shutdown()
+        for adapter in runtime.adapters.values():
+            await adapter.stop()
+
+
+async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adapter]]) -> None:
+    """Run until a signal, or until the console's input ends."""
+    warm_up(LANGUAGES)  # dateparser's language data, so the first /event is not slow
+    runtime = await start(settings, make_adapters)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(sig, runtime.stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    warm_up(LANGUAGES)  # dateparser's language data, so the first /event is not slow
-    for adapter in adapters.values():
-        await adapter.start(core.handle)
     schedule_jobs(runtime)
     runtime.scheduler.start()
-    delivery = asyncio.create_task(worker.run())
-    log.info("coworkbot running on %s", ", ".join(adapters))
+    log.info("coworkbot running on %s", ", ".join(runtime.adapters))
     try:
         await runtime.stop.wait()
-        await worker.close()  # what the last commands queued still goes out, once
     finally:
-        delivery.cancel()
-        runtime.scheduler.shutdown()
-        for adapter in adapters.values():
-            await adapter.stop()
+        await shutdown(runtime)
 
 
 def platform_adapters(runtime: Runtime) -> list[Adapter]:

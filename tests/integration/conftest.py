@@ -19,7 +19,6 @@ from bot.config import Settings
 from bot.core import Core
 from bot.messages import Adapter
 from bot.outbox import DeliveryWorker
-from storage.db import create_db_engine, session_factory
 from tests.integration.matrix_homeserver import (  # noqa: F401  (fixtures are found by name)
     MatrixTestUser,
     RegisteredUser,
@@ -59,21 +58,11 @@ async def run_bot(
     settings: Settings, make_adapters: Callable[[Settings, Any], list[Adapter]]
 ) -> RunningBot:
     """Start core, delivery worker and adapters as ``serve`` does (no signals, no scheduler)."""
-    from storage.migrate import upgrade
+    from bot import app
 
-    engine = create_db_engine(settings.database_url)
-    upgrade(engine)
-    sessions = session_factory(engine)
-    adapters: dict[str, Adapter] = {}
-    worker = DeliveryWorker(sessions, adapters)
-    core = Core(settings, sessions, on_outbox=worker.wakeup.set)
-    for adapter in make_adapters(settings, sessions):
-        adapters[adapter.platform] = adapter
-    for adapter in adapters.values():
-        await adapter.start(core.handle)
-    return RunningBot(
-        settings, core, worker, adapters, asyncio.create_task(worker.run(poll_seconds=0.2))
-    )
+    runtime = await app.start(settings, lambda rt: make_adapters(rt.settings, rt.sessions), poll_seconds=0.2)
+    assert runtime.delivery is not None
+    return RunningBot(settings, runtime.core, runtime.worker, runtime.adapters, runtime.delivery)
 
 
 BotStarter = Callable[..., Awaitable[RunningBot]]

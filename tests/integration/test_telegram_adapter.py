@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from adapters.telegram import TelegramAdapter
+from bot import app
 from bot.broadcasts import report_finished
 from bot.config import Settings
 from bot.core import Core
@@ -61,17 +62,12 @@ async def telegram(settings: Settings) -> AsyncIterator[Running]:
     async with TelegramEmulator(TOKEN) as emu:
         settings = replace(settings, telegram_token=TOKEN, telegram_api_url=emu.base_url, coordinators=("tg:1",))
         engine = create_db_engine(settings.database_url)
-        sessions = session_factory(engine)
-        adapter = TelegramAdapter(settings, poll_timeout=1)
-        worker = DeliveryWorker(sessions, {"telegram": adapter})
-        core = Core(settings, sessions, on_outbox=worker.wakeup.set)
-        await adapter.start(core.handle)
-        delivery = asyncio.create_task(worker.run(poll_seconds=0.1))
+        runtime = await app.start(settings, lambda rt: [TelegramAdapter(rt.settings, poll_timeout=1)],
+                                  sessions=session_factory(engine), poll_seconds=0.1)
         try:
-            yield Running(emu, adapter, core, worker, sessions, settings)
+            yield Running(emu, runtime.adapters["telegram"], runtime.core, runtime.worker, runtime.sessions, settings)
         finally:
-            delivery.cancel()
-            await adapter.stop()
+            await app.shutdown(runtime, drain=False)
             engine.dispose()
 
 

@@ -23,10 +23,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from adapters.telegram import TelegramAdapter  # noqa: E402
+from bot import app  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.core import Core  # noqa: E402
 from bot.messages import ChatRef  # noqa: E402
-from bot.outbox import DeliveryWorker  # noqa: E402
 from bot.spaces import create_space, link_chat  # noqa: E402
 from storage.db import create_db_engine, session_factory  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
@@ -50,11 +49,8 @@ async def run(groups: int, db_path: Path) -> tuple[float, int, int, int]:
             emu.add_chat(-1001 - n, "supergroup", f"Hub {n:03d}")
         settings = Settings(database_url=f"sqlite:///{db_path}", telegram_token=TOKEN,
                             telegram_api_url=emu.base_url, coordinators=("tg:1",))
-        adapter = TelegramAdapter(settings, poll_timeout=1)
-        worker = DeliveryWorker(sessions, {"telegram": adapter})
-        core = Core(settings, sessions, on_outbox=worker.wakeup.set)
-        await adapter.start(core.handle)
-        delivery = asyncio.create_task(worker.run(poll_seconds=0.1))
+        runtime = await app.start(settings, lambda rt: [TelegramAdapter(rt.settings, poll_timeout=1)],
+                                  sessions=sessions, poll_seconds=0.1)
         try:
             started = time.perf_counter()
             emu.user_sends(1, ZOE, "/broadcast Perf test: hello, network!")
@@ -64,8 +60,7 @@ async def run(groups: int, db_path: Path) -> tuple[float, int, int, int]:
             elapsed = time.perf_counter() - started
             await asyncio.sleep(1.0)  # late duplicates would show up now
         finally:
-            delivery.cancel()
-            await adapter.stop()
+            await app.shutdown(runtime, drain=False)
         per_chat = [len(emu.sent(-1001 - n)) for n in range(groups)]
         engine.dispose()
         return elapsed, emu.throttled, per_chat.count(0), sum(c - 1 for c in per_chat if c > 1)
