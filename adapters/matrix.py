@@ -283,11 +283,9 @@ class MatrixAdapter:
                 self._defer(chat, reply)
 
     def _defer(self, chat: ChatRef, reply: Reply) -> None:
-        from bot.outbox import enqueue
+        from bot.outbox import store_for_retry
 
-        with self.sessions() as session:
-            enqueue(session, chat, reply, kind="reply")
-            session.commit()
+        store_for_retry(self.sessions, chat, reply)
 
     async def _warn_no_encryption(self, room_id: str) -> None:
         """Tell an encrypted room, once per run, that we cannot read it."""

@@ -35,7 +35,8 @@ from bot.context import Role
 from bot.i18n import translator
 from bot.messages import (Button, ChatRef, DeliveryError, Message, MessageHandler as CoreHandler, Reply,
                           RetryAfter, Sender, SentRef, html_to_plain)
-from bot.outbox import SendPacer
+from bot.outbox import SendPacer, store_for_retry
+from storage.db import SessionFactory
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +94,12 @@ class TelegramAdapter:
 
     platform = "telegram"
 
-    def __init__(self, settings: Settings, *, admin_ttl: float = ADMIN_TTL, poll_timeout: int = 10) -> None:
+    def __init__(self, settings: Settings, *, sessions: SessionFactory | None = None,
+                 admin_ttl: float = ADMIN_TTL, poll_timeout: int = 10) -> None:
         if not settings.telegram_token:
             raise ValueError("COWORKBOT_TELEGRAM_TOKEN is not set")
         self.settings = settings
+        self.sessions = sessions  # where a refused reply waits for the outbox
         self.admin_ttl = admin_ttl
         self.poll_timeout = poll_timeout
         self.pacer = SendPacer(overall=(30, 1.0), per_chat=(20, 60.0))
@@ -199,7 +202,11 @@ class TelegramAdapter:
             try:
                 await self.send(message.chat, reply)
             except DeliveryError as exc:
-                log.warning("telegram: reply to %s not delivered: %s", message.chat.chat_id, exc.reason)
+                if exc.permanent or self.sessions is None:
+                    log.warning("telegram: reply to %s not delivered: %s", message.chat.chat_id, exc.reason)
+                else:  # not lost: the outbox retries it with backoff
+                    log.warning("telegram: reply to %s deferred to the outbox: %s", message.chat.chat_id, exc.reason)
+                    store_for_retry(self.sessions, message.chat, reply)
 
     def _lock(self, chat_id: int) -> asyncio.Lock:
         """Taken before the first await of an update, so a chat's updates are answered in order."""

@@ -126,7 +126,7 @@ def platform_adapters(runtime: Runtime) -> list[Adapter]:
         elif platform == "telegram":
             from adapters.telegram import TelegramAdapter
 
-            adapters.append(TelegramAdapter(runtime.settings))
+            adapters.append(TelegramAdapter(runtime.settings, sessions=runtime.sessions))
         elif platform == "matrix":
             from adapters.matrix import MatrixAdapter
 

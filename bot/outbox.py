@@ -71,6 +71,13 @@ def enqueue(session: Session, chat: ChatRef, reply: Reply, *, kind: str = "messa
     return row
 
 
+def store_for_retry(sessions: SessionFactory, chat: ChatRef, reply: Reply) -> None:
+    """A direct reply the platform refused for now: the outbox sends it later, so nothing is lost."""
+    with sessions() as session:
+        enqueue(session, chat, reply, kind="reply")
+        session.commit()
+
+
 def as_reply(row: OutboxMessage) -> Reply:
     """The reply a stored row stands for."""
     buttons = [[Button(b["label"], b["command"]) for b in line] for line in row.buttons]

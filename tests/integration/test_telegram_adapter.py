@@ -62,7 +62,8 @@ async def telegram(settings: Settings) -> AsyncIterator[Running]:
     async with TelegramEmulator(TOKEN) as emu:
         settings = replace(settings, telegram_token=TOKEN, telegram_api_url=emu.base_url, coordinators=("tg:1",))
         engine = create_db_engine(settings.database_url)
-        runtime = await app.start(settings, lambda rt: [TelegramAdapter(rt.settings, poll_timeout=1)],
+        runtime = await app.start(settings, lambda rt: [TelegramAdapter(rt.settings, sessions=rt.sessions,
+                                                                        poll_timeout=1)],
                                   sessions=session_factory(engine), poll_seconds=0.1)
         try:
             yield Running(emu, runtime.adapters["telegram"], runtime.core, runtime.worker, runtime.sessions, settings)
@@ -212,3 +213,11 @@ async def test_a_group_over_its_budget_does_not_hold_up_other_chats(telegram: Ru
     [reply] = await telegram.say(CLEO["id"], CLEO, "/spaces")  # while the 21st group reply waits a minute
     assert reply == "No spaces yet. A coordinator creates one with /space create."
     assert len(telegram.emu.sent(-100)) == 20 and telegram.emu.throttled == 0
+
+
+async def test_a_reply_telegram_refuses_for_now_is_retried_not_lost(telegram: Running) -> None:
+    telegram.space("Hub", -300)
+    telegram.emu.fail_next(1, status=502, methods=["sendMessage"])  # nginx in front of the Bot API hiccups
+    [reply] = await telegram.say(-300, ANA, "/here")
+    assert reply.startswith("Personne") and "Hub" in reply  # Ana reads French: the /here answer came
+    assert len(telegram.emu.sent(-300)) == 1  # delivered once, by the outbox
