@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, insert, update
-from sqlmodel import Session, col, func, select
+from sqlalchemy import Row, bindparam, insert, update
+from sqlmodel import Session, func, select
 
 from bot.context import Context, UserError
 from bot.members import display
@@ -53,18 +54,12 @@ def closing_at(space: Space, now: datetime) -> datetime:
     return closing
 
 
-_OPEN_CHECKIN = (  # built once: it runs on every /checkin
-    select(CheckIn)
-    .where(CheckIn.member_id == bindparam("member_id"), CheckIn.ended_at.is_(None),  # type: ignore[union-attr]
-           CheckIn.expires_at > bindparam("now"))
-    .order_by(col(CheckIn.id).desc())
-)
-
-
+# Statements built once, run with plain (non-ORM) execution: /checkin is the
+# command members send most.
 _TABLE = CheckIn.__table__  # type: ignore[attr-defined]
 _INSERT = insert(_TABLE)
 _UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
-_OPEN_CHECKIN_ID = (
+_OPEN_CHECKIN = (
     select(_TABLE.c.id, _TABLE.c.space_id, _TABLE.c.started_at)
     .where(_TABLE.c.member_id == bindparam("member_id"), _TABLE.c.ended_at.is_(None),
            _TABLE.c.expires_at > bindparam("now"))
@@ -73,9 +68,9 @@ _OPEN_CHECKIN_ID = (
 )
 
 
-def open_checkin(session: Session, member_id: int, now: datetime) -> CheckIn | None:
-    """The member's current check-in, wherever it is."""
-    return session.exec(_OPEN_CHECKIN, params={"member_id": member_id, "now": now}).first()
+def open_checkin(session: Session, member_id: int, now: datetime) -> Row[Any] | None:
+    """The member's current check-in (id, space_id, started_at), wherever it is."""
+    return session.execute(_OPEN_CHECKIN, {"member_id": member_id, "now": now}).first()
 
 
 def present(session: Session, space_id: int, now: datetime) -> list[tuple[CheckIn, Member]]:
@@ -108,9 +103,7 @@ def checkin(ctx: Context, args: str) -> Reply:
     if duration is not None and not timedelta(minutes=1) <= duration <= MAX_DURATION:
         raise UserError("A check-in lasts between 1 minute and {hours} hours.", hours=int(MAX_DURATION.total_seconds() // 3600))
     expires = ctx.now + duration if duration else closing_at(space, ctx.now)
-    # Plain statements rather than the unit of work: /checkin is the command
-    # members send most, and this halves its cost.
-    current = ctx.session.execute(_OPEN_CHECKIN_ID, {"member_id": ctx.member.id, "now": ctx.now}).first()
+    current = open_checkin(ctx.session, ctx.member.id, ctx.now)
     values = {"note": note, "expires_at": expires, "space_id": space.id, "member_id": ctx.member.id}
     if current is None:
         ctx.session.execute(_INSERT, {**values, "started_at": ctx.now})
@@ -127,12 +120,11 @@ def checkin(ctx: Context, args: str) -> Reply:
 
 def checkout(ctx: Context, args: str) -> Reply:
     """/checkout"""
-    row = open_checkin(ctx.session, ctx.member.id, ctx.now)
-    if row is None:
+    current = open_checkin(ctx.session, ctx.member.id, ctx.now)
+    if current is None:
         raise UserError("You are not checked in anywhere.")
-    row.ended_at = ctx.now
-    ctx.session.add(row)
-    space = ctx.session.get(Space, row.space_id)
+    ctx.session.execute(update(_TABLE).where(_TABLE.c.id == current.id).values(ended_at=ctx.now))
+    space = ctx.session.get(Space, current.space_id)
     return Reply(ctx.t("Checked out of <b>{space}</b>. See you soon!", space=space.name if space else "?"))
 
 
