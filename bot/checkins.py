@@ -54,7 +54,7 @@ def closing_at(space: Space, now: datetime) -> datetime:
     return closing
 
 
-# Statements built once, run with plain (non-ORM) execution: /checkin is the
+# Statements built once, run on the session's connection (no ORM): /checkin is the
 # command members send most.
 _TABLE = CheckIn.__table__  # type: ignore[attr-defined]
 _INSERT = insert(_TABLE)
@@ -70,7 +70,7 @@ _OPEN_CHECKIN = (
 
 def open_checkin(session: Session, member_id: int, now: datetime) -> Row[Any] | None:
     """The member's current check-in (id, space_id, started_at), wherever it is."""
-    return session.execute(_OPEN_CHECKIN, {"member_id": member_id, "now": now}).first()
+    return session.connection().execute(_OPEN_CHECKIN, {"member_id": member_id, "now": now}).first()
 
 
 def present(session: Session, space_id: int, now: datetime) -> list[tuple[CheckIn, Member]]:
@@ -106,11 +106,11 @@ def checkin(ctx: Context, args: str) -> Reply:
     current = open_checkin(ctx.session, ctx.member.id, ctx.now)
     values = {"note": note, "expires_at": expires, "space_id": space.id, "member_id": ctx.member.id}
     if current is None:
-        ctx.session.execute(_INSERT, {**values, "started_at": ctx.now})
+        ctx.session.connection().execute(_INSERT, {**values, "started_at": ctx.now})
     else:
         # moving to another space starts a new stay
         started = ctx.now if current.space_id != space.id else current.started_at
-        ctx.session.execute(_UPDATE, {**values, "started_at": started, "row_id": current.id})
+        ctx.session.connection().execute(_UPDATE, {**values, "started_at": started, "row_id": current.id})
     if ctx.member.home_space_id is None:
         ctx.member.home_space_id = space.id  # the first check-in chooses the home space
         ctx.session.add(ctx.member)
@@ -123,7 +123,7 @@ def checkout(ctx: Context, args: str) -> Reply:
     current = open_checkin(ctx.session, ctx.member.id, ctx.now)
     if current is None:
         raise UserError("You are not checked in anywhere.")
-    ctx.session.execute(update(_TABLE).where(_TABLE.c.id == current.id).values(ended_at=ctx.now))
+    ctx.session.connection().execute(update(_TABLE).where(_TABLE.c.id == current.id).values(ended_at=ctx.now))
     space = ctx.session.get(Space, current.space_id)
     return Reply(ctx.t("Checked out of <b>{space}</b>. See you soon!", space=space.name if space else "?"))
 
