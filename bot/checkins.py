@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row, bindparam, insert, update
+from sqlalchemy import bindparam, case, insert, update
 from sqlmodel import Session, func, select
 
 from bot.context import Context, UserError
@@ -55,22 +54,15 @@ def closing_at(space: Space, now: datetime) -> datetime:
 
 
 # Statements built once, run on the session's connection (no ORM): /checkin is the
-# command members send most.
+# command members send most. Moving to another space starts a new stay (SQL reads
+# the old space_id on the right-hand side).
 _TABLE = CheckIn.__table__  # type: ignore[attr-defined]
 _INSERT = insert(_TABLE)
-_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
-_OPEN_CHECKIN = (
-    select(_TABLE.c.id, _TABLE.c.space_id, _TABLE.c.started_at)
-    .where(_TABLE.c.member_id == bindparam("member_id"), _TABLE.c.ended_at.is_(None),
-           _TABLE.c.expires_at > bindparam("now"))
-    .order_by(_TABLE.c.id.desc())
-    .limit(1)
+_UPDATE = (
+    update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+    .values(started_at=case((_TABLE.c.space_id == bindparam("new_space_id"), _TABLE.c.started_at),
+                            else_=bindparam("now")))
 )
-
-
-def open_checkin(session: Session, member_id: int, now: datetime) -> Row[Any] | None:
-    """The member's current check-in (id, space_id, started_at), wherever it is."""
-    return session.connection().execute(_OPEN_CHECKIN, {"member_id": member_id, "now": now}).first()
 
 
 def present(session: Session, space_id: int, now: datetime) -> list[tuple[CheckIn, Member]]:
@@ -103,14 +95,12 @@ def checkin(ctx: Context, args: str) -> Reply:
     if duration is not None and not timedelta(minutes=1) <= duration <= MAX_DURATION:
         raise UserError("A check-in lasts between 1 minute and {hours} hours.", hours=int(MAX_DURATION.total_seconds() // 3600))
     expires = ctx.now + duration if duration else closing_at(space, ctx.now)
-    current = open_checkin(ctx.session, ctx.member.id, ctx.now)
-    values = {"note": note, "expires_at": expires, "space_id": space.id, "member_id": ctx.member.id}
-    if current is None:
-        ctx.session.connection().execute(_INSERT, {**values, "started_at": ctx.now})
+    values = {"note": note, "expires_at": expires, "space_id": space.id}
+    if ctx.checkin_id is None:
+        ctx.session.connection().execute(_INSERT, {**values, "member_id": ctx.member.id, "started_at": ctx.now})
     else:
-        # moving to another space starts a new stay
-        started = ctx.now if current.space_id != space.id else current.started_at
-        ctx.session.connection().execute(_UPDATE, {**values, "started_at": started, "row_id": current.id})
+        ctx.session.connection().execute(_UPDATE, {**values, "now": ctx.now, "row_id": ctx.checkin_id,
+                                                   "new_space_id": space.id})
     if ctx.member.home_space_id is None:
         ctx.member.home_space_id = space.id  # the first check-in chooses the home space
         ctx.session.add(ctx.member)
@@ -120,11 +110,11 @@ def checkin(ctx: Context, args: str) -> Reply:
 
 def checkout(ctx: Context, args: str) -> Reply:
     """/checkout"""
-    current = open_checkin(ctx.session, ctx.member.id, ctx.now)
-    if current is None:
+    row = ctx.session.get(CheckIn, ctx.checkin_id) if ctx.checkin_id is not None else None
+    if row is None:
         raise UserError("You are not checked in anywhere.")
-    ctx.session.connection().execute(update(_TABLE).where(_TABLE.c.id == current.id).values(ended_at=ctx.now))
-    space = ctx.session.get(Space, current.space_id)
+    row.ended_at = ctx.now
+    space = ctx.session.get(Space, row.space_id)
     return Reply(ctx.t("Checked out of <b>{space}</b>. See you soon!", space=space.name if space else "?"))
 
 

@@ -56,6 +56,8 @@ class Context:
     now: datetime
     tr: Translator
     authority: "Authority"
+    #: The speaker's current check-in when the message arrived, if any.
+    checkin_id: int | None = None
     outbox: list[Any] = field(default_factory=list)
 
     @property

@@ -110,9 +110,10 @@ class Core:
 
     def _context(self, session: Session, message: Message) -> Context:
         now = self.clock()
-        member, linked, source = load_speaker(session, message.sender, message.chat, now)
+        speaker = load_speaker(session, message.sender, message.chat, now)
+        member, linked = speaker.member, speaker.space
         if linked is not None:
-            sync_chat_admin(session, member, linked, message.sender_is_chat_admin, source)
+            sync_chat_admin(session, member, linked, message.sender_is_chat_admin, speaker.manager_source)
             if member.home_space_id is None:
                 member.home_space_id = linked.id  # first words in a space's chat: that is home until /start says otherwise
         space = linked or (session.get(Space, member.home_space_id) if member.home_space_id else None)
@@ -121,6 +122,7 @@ class Core:
             session=session, settings=self.settings, message=message, member=member,
             chat_space=linked, space=space, now=now, tr=translator(lang, message.prefix),
             authority=Authority(session, member, space, self.settings),
+            checkin_id=speaker.checkin_id,
         )
 
     def _tr(self, message: Message):  # noqa: ANN202 - a Translator

@@ -1,16 +1,17 @@
 """Members: who they are, their language, home space and consents (/start, /lang)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from bot.config import LANGUAGES, Settings
 from bot.context import Context, UserError
 from bot.i18n import N_
 from bot.messages import Button, ChatRef, Reply, Sender
-from storage.models import ChatLink, Manager, Member, Space
+from storage.models import ChatLink, CheckIn, Manager, Member, Space
 
 CONSENTS = {
     "directory": "consent_directory",
@@ -29,7 +30,17 @@ CONSENT_LABELS = {
 
 # Built once: the statements of the per-message path (statement construction
 # costs more than SQLite's execution of them).
-_MEMBER = select(Member).where(Member.platform == bindparam("platform"), Member.user_id == bindparam("user_id"))
+_OPEN_STAY = (  # the speaker's current check-in, so that /checkin needs no query of its own
+    select(CheckIn.id)
+    .where(CheckIn.member_id == Member.id, CheckIn.ended_at.is_(None),  # type: ignore[union-attr]
+           CheckIn.expires_at > bindparam("now"))
+    .order_by(col(CheckIn.id).desc()).limit(1)
+    .correlate(Member).scalar_subquery()
+)
+_MEMBER = (
+    select(Member, _OPEN_STAY)
+    .where(Member.platform == bindparam("platform"), Member.user_id == bindparam("user_id"))
+)
 _MANAGED = select(Manager.space_id, Manager.source).where(Manager.member_id == bindparam("member_id"))
 _CHAT_SPACE = (
     select(Space).join(ChatLink, ChatLink.space_id == Space.id)  # type: ignore[arg-type]
@@ -43,7 +54,7 @@ _MANAGER_SOURCE = (  # how the speaker manages the chat's space, if they do
     .correlate(Member, Space).scalar_subquery()
 )
 _MEMBER_IN_CHAT = (  # the speaker and, in the same round trip, the chat's space and their role there
-    select(Member, Space, _MANAGER_SOURCE)
+    select(Member, _OPEN_STAY, Space, _MANAGER_SOURCE)
     .select_from(Member)
     .outerjoin(ChatLink, (ChatLink.platform == bindparam("platform"))  # type: ignore[arg-type]
                & (ChatLink.chat_id == bindparam("chat_id")))
@@ -52,26 +63,41 @@ _MEMBER_IN_CHAT = (  # the speaker and, in the same round trip, the chat's space
 )
 
 
-def load_speaker(session: Session, sender: Sender, chat: ChatRef,
-                 now: datetime) -> tuple[Member, Space | None, str | None]:
-    """The member behind ``sender`` (created on first contact), the space ``chat`` is linked
-    to, and how they manage that space (``appointed``, ``chat_admin`` or None).
+@dataclass
+class Speaker:
+    """Who sent a message, read in one round trip: the member, the chat's space,
+    how they manage it (``appointed``, ``chat_admin`` or None) and the id of their
+    current check-in, if any."""
+
+    member: Member
+    space: Space | None
+    manager_source: str | None
+    checkin_id: int | None
+
+
+def load_speaker(session: Session, sender: Sender, chat: ChatRef, now: datetime) -> Speaker:
+    """The member behind ``sender`` (created on first contact) and what the core needs about them.
 
     The first member of an empty database on the console is a coordinator, so a
     local try-out can use every command. Unchanged profiles are not rewritten.
     """
-    space: Space | None = None
-    source: str | None = None
+    params = {"platform": sender.platform, "user_id": sender.user_id, "now": now}
+    speaker = Speaker(None, None, None, None)  # type: ignore[arg-type]
     if chat.is_direct:
-        member = session.exec(_MEMBER, params={"platform": sender.platform, "user_id": sender.user_id}).first()
+        row = session.exec(_MEMBER, params=params).first()
+        if row:
+            speaker.member, speaker.checkin_id = row
     else:
-        row = session.exec(_MEMBER_IN_CHAT, params={"platform": sender.platform, "user_id": sender.user_id,
-                                                     "chat_id": chat.chat_id}).first()
-        member, space, source = row if row else (None, chat_space(session, chat.platform, chat.chat_id), None)
+        row = session.exec(_MEMBER_IN_CHAT, params={**params, "chat_id": chat.chat_id}).first()
+        if row:
+            speaker.member, speaker.checkin_id, speaker.space, speaker.manager_source = row
+        else:
+            speaker.space = chat_space(session, chat.platform, chat.chat_id)
+    member = speaker.member
     if member is None:
         first = sender.platform == "console" and not session.exec(select(func.count()).select_from(Member)).one()
-        member = Member(platform=sender.platform, user_id=sender.user_id, is_coordinator=first,
-                        created_at=now, last_seen_at=now)
+        member = speaker.member = Member(platform=sender.platform, user_id=sender.user_id, is_coordinator=first,
+                                         created_at=now, last_seen_at=now)
         session.add(member)
     name = (sender.display_name or sender.user_id)[:255]
     handle = sender.handle[:255] if sender.handle else None
@@ -82,7 +108,7 @@ def load_speaker(session: Session, sender: Sender, chat: ChatRef,
         member.last_seen_at = now
     if member.id is None:
         session.flush()
-    return member, space, source
+    return speaker
 
 
 def is_coordinator(member: Member, settings: Settings) -> bool:

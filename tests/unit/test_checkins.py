@@ -69,3 +69,19 @@ async def test_checkout(world: World) -> None:
     await world.say("ana", "/checkin", space=space)
     assert await world.say("ana", "/checkout", space=space) == ["Checked out of Hub. See you soon!"]
     assert (await world.say("ana", "/here", space=space))[0].startswith("Nobody")
+
+
+async def test_checking_in_again_keeps_the_stay_moving_starts_a_new_one(world: World) -> None:
+    hub = world.space("Hub")
+    annex = world.space("Annex")
+    world.member("ana", hub)
+    await world.say("ana", "/checkin", space=hub)  # 10:00 in Paris
+    world.clock.advance(hours=1)
+    await world.say("ana", "/checkin still here", space=hub)
+    assert "Ana (@ana), since 10:00 AM: still here" in (await world.say("ana", "/here", space=hub))[0]
+    world.clock.advance(hours=1)
+    await world.say("ana", "/checkin", space=annex)
+    assert (await world.say("ana", "/here", space=hub))[0] == "Nobody is checked in at Hub right now."
+    assert "Ana (@ana), since 12:00 PM" in (await world.say("ana", "/here", space=annex))[0]
+    with world.sessions() as session:
+        assert session.exec(select(func.count()).select_from(CheckIn)).one() == 1
