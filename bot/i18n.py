@@ -83,9 +83,8 @@ class Translator:
 
     def time(self, value: datetime, tz: tzinfo) -> str:
         """A local clock time, e.g. ``18:00`` or ``6:00 PM``."""
-        from babel.dates import format_time
-
-        return format_time(value, format="short", locale=_locale(self.lang), tzinfo=tz)
+        local = value.astimezone(tz)
+        return _clock_time(self.lang, local.hour, local.minute)
 
     def date(self, value: datetime, tz: tzinfo, fmt: str = "medium") -> str:
         """A local date."""
@@ -100,6 +99,16 @@ class Translator:
     def language_name(self, code: str) -> str:
         """A language's own name (``el`` → ``Ελληνικά``), for language pickers."""
         return _locale(code).get_display_name(code) or code
+
+
+@lru_cache(maxsize=8 * 24 * 60)
+def _clock_time(lang: str, hour: int, minute: int) -> str:
+    """A clock time in ``lang`` (only hour and minute show, so 11,520 values cover every case)."""
+    from datetime import time as clock
+
+    from babel.dates import format_time
+
+    return format_time(clock(hour, minute), format="short", locale=_locale(lang))
 
 
 @lru_cache(maxsize=None)
