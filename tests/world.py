@@ -114,6 +114,13 @@ class World:
         prefix = self.settings.matrix_command_prefix if platform == "matrix" else "/"
         return await self.core.handle(Message(chat, sender, text, sender_is_chat_admin=admin, prefix=prefix))
 
+    async def create_event(self, who: str, text: str, space: Space) -> int:
+        """``who`` sends ``/event ...`` and presses the confirm button; returns the event's id."""
+        [reply] = await self.replies(who, text, space=space)
+        confirm = reply.buttons[0][0].command
+        await self.say(who, confirm, space=space)
+        return int(confirm.split()[1])
+
     def chat_of(self, space: Space, platform: str = "telegram") -> ChatRef:
         with self.sessions() as session:
             link = session.exec(select(ChatLink).where(ChatLink.space_id == space.id, ChatLink.platform == platform)).first()

@@ -8,14 +8,6 @@ from storage.models import Event, Rsvp
 from tests.world import World, plain
 
 
-async def create(world: World, who: str, text: str, space) -> int:  # noqa: ANN001
-    """/event then /confirm; returns the new event's id."""
-    [reply] = await world.replies(who, text, space=space)
-    confirm = reply.buttons[0][0].command
-    await world.say(who, confirm, space=space)
-    return int(confirm.split()[1])
-
-
 async def test_event_is_echoed_in_full_and_saved_only_after_confirmation(world: World) -> None:
     space = world.space("Make It Marseille", lang="fr")
     world.member("ana", space, lang="fr", manager=True)
@@ -76,9 +68,9 @@ async def test_events_lists_own_and_network_events_in_the_readers_language(world
     world.member("ana", paris, manager=True)
     world.member("nikos", athens, lang="el", manager=True)
     world.member("eva", paris, lang="de")
-    await create(world, "ana", "/event Apéro | tomorrow at 6pm | Salle 2", paris)
-    await create(world, "nikos", "/event Meetup | αύριο στις 19:00 | | network", athens)
-    await create(world, "nikos", "/event Local | αύριο στις 20:00", athens)
+    await world.create_event("ana", "/event Apéro | tomorrow at 6pm | Salle 2", paris)
+    await world.create_event("nikos", "/event Meetup | αύριο στις 19:00 | | network", athens)
+    await world.create_event("nikos", "/event Local | αύριο στις 20:00", athens)
     [text] = await world.say("eva", "/events", space=paris)
     assert text.startswith("Anstehende Veranstaltungen bei Paris Hub")
     assert text.index("Apéro") < text.index("Meetup bei Athens Loft")  # same instant: then by number
@@ -94,7 +86,7 @@ async def test_rsvp_over_capacity_goes_to_the_waitlist_and_a_no_promotes(world: 
     for name in ("bob", "cai", "dan"):
         world.member(name, space)
     world.member("eli", space, lang="it")
-    event_id = await create(world, "ana", "/event Workshop | tomorrow at 6pm | Room 1 | max 2", space)
+    event_id = await world.create_event("ana", "/event Workshop | tomorrow at 6pm | Room 1 | max 2", space)
     assert (await world.say("bob", f"/rsvp {event_id} yes", space=space))[0].startswith("👍 You are going to Workshop")
     await world.say("cai", f"/rsvp {event_id} yes", space=space)
     [full] = await world.say("dan", f"/rsvp {event_id} yes", space=space)
@@ -116,7 +108,7 @@ async def test_rsvp_to_unknown_event_or_with_a_bad_answer(world: World) -> None:
     space = world.space("Hub")
     world.member("ana", space, manager=True)
     world.member("bob", space)
-    event_id = await create(world, "ana", "/event Quiz | tomorrow at 6pm", space)
+    event_id = await world.create_event("ana", "/event Quiz | tomorrow at 6pm", space)
     assert await world.say("bob", "/rsvp 999 yes", space=space) == ["There is no event #999. See /events."]
     assert await world.say("bob", f"/rsvp {event_id} perhaps", space=space) == [
         f"Answer yes, no or maybe, e.g. /rsvp {event_id} yes."]
@@ -130,7 +122,7 @@ async def test_cancel_event_tells_attendees_and_the_chat(world: World) -> None:
     world.member("bob", space, lang="fr")
     world.member("cai", space)
     world.member("dan", space)
-    event_id = await create(world, "ana", "/event Quiz | tomorrow at 6pm", space)
+    event_id = await world.create_event("ana", "/event Quiz | tomorrow at 6pm", space)
     await world.say("bob", f"/rsvp {event_id} yes", space=space)
     await world.say("cai", f"/rsvp {event_id} maybe", space=space)
     await world.say("dan", f"/rsvp {event_id} no", space=space)
@@ -192,7 +184,7 @@ async def test_a_member_without_a_language_reads_dms_in_their_space_language(wor
     world.member("ana", space, lang="en", manager=True)
     world.member("bob", space)  # no language of their own, none from the platform
     world.member("cai", space)
-    event_id = await create(world, "ana", "/event Quiz | tomorrow at 6pm | | max 1", space)
+    event_id = await world.create_event("ana", "/event Quiz | tomorrow at 6pm | | max 1", space)
     await world.say("bob", f"/rsvp {event_id} yes", space=space)
     [waiting] = await world.say("cai", f"/rsvp {event_id} yes", space=space)
     assert waiting.startswith("Quiz est complet (1 place). Tu es sur la liste d'attente, en position 1")

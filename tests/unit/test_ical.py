@@ -13,12 +13,6 @@ from storage.models import Event
 from tests.world import World
 
 
-async def create(world: World, who: str, text: str, space) -> int:  # noqa: ANN001
-    [reply] = await world.replies(who, text, space=space)
-    await world.say(who, reply.buttons[0][0].command, space=space)
-    return int(reply.buttons[0][0].command.split()[1])
-
-
 def expand(component, start: datetime, end: datetime) -> list[datetime]:  # noqa: ANN001
     """What a calendar app does with DTSTART + RRULE (wall-clock steps in DTSTART's zone)."""
     dtstart = component.decoded("dtstart")
@@ -34,10 +28,10 @@ async def test_ical_has_vtimezone_and_rrule_and_reads_back_to_the_same_occurrenc
     athens = world.space("Athens Loft", city="Athens", country="GR", tz="Europe/Athens", lang="el")
     world.member("iva", zagreb, lang="hr", manager=True)
     world.member("nikos", athens, lang="el", manager=True)
-    await create(world, "iva", "/event Doručak | svaki petak u 9 sati | Kuhinja", zagreb)
-    await create(world, "iva", "/event Predavanje | sutra u 18 sati", zagreb)
-    await create(world, "nikos", "/event Meetup | κάθε Τρίτη 19:00 | | network", athens)
-    await create(world, "nikos", "/event Local only | αύριο στις 20:00", athens)
+    await world.create_event("iva", "/event Doručak | svaki petak u 9 sati | Kuhinja", zagreb)
+    await world.create_event("iva", "/event Predavanje | sutra u 18 sati", zagreb)
+    await world.create_event("nikos", "/event Meetup | κάθε Τρίτη 19:00 | | network", athens)
+    await world.create_event("nikos", "/event Local only | αύριο στις 20:00", athens)
     [reply] = await world.replies("iva", "/ical", space=zagreb)
     assert reply.file is not None and reply.file.name == "zagreb-hub.ics"
     assert reply.file.mime_type == "text/calendar"

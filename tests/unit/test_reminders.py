@@ -13,13 +13,6 @@ from storage.models import Event, Reminder
 from tests.world import FakeClock, World
 
 
-async def create(world: World, who: str, text: str, space) -> int:  # noqa: ANN001
-    [reply] = await world.replies(who, text, space=space)
-    confirm = reply.buttons[0][0].command
-    await world.say(who, confirm, space=space)
-    return int(confirm.split()[1])
-
-
 async def run_pass(world: World) -> int:
     """One reminder pass at the world's time, then deliver what it queued."""
     result = reminder_pass(world.sessions, world.settings, world.clock())
@@ -33,7 +26,7 @@ async def hub_with_quiz(world: World):  # noqa: ANN201
     world.member("ana", space, manager=True)
     world.member("bob", space, lang="fr")
     world.member("cai", space)
-    event_id = await create(world, "ana", "/event Quiz | tomorrow at 6pm | Room 2", space)
+    event_id = await world.create_event("ana", "/event Quiz | tomorrow at 6pm | Room 2", space)
     await world.say("bob", f"/rsvp {event_id} yes", space=space)
     await world.say("cai", f"/rsvp {event_id} maybe", space=space)
     await world.deliver()
@@ -107,7 +100,7 @@ async def test_a_weekly_event_keeps_its_local_hour_across_the_october_dst_change
     world.clock.now = datetime(2026, 10, 22, 10, 0, tzinfo=timezone.utc)  # Thursday before the last Sunday of October
     space = world.space("Hub")
     world.member("ana", space, manager=True)
-    await create(world, "ana", "/event Breakfast | every friday 9:00", space)
+    await world.create_event("ana", "/event Breakfast | every friday 9:00", space)
     await world.deliver()
     world.adapters["telegram"].sent.clear()
     world.clock.now = datetime(2026, 10, 23, 6, 0, 5, tzinfo=timezone.utc)  # 08:00 CEST
@@ -126,7 +119,7 @@ async def test_a_weekly_event_keeps_its_local_hour_across_the_october_dst_change
 async def test_the_horizon_moves_with_time(world: World) -> None:
     space = world.space("Hub")
     world.member("ana", space, manager=True)
-    event_id = await create(world, "ana", "/event Standup | every monday 9:00", space)
+    event_id = await world.create_event("ana", "/event Standup | every monday 9:00", space)
 
     def last_planned() -> datetime:
         with world.sessions() as session:
