@@ -70,7 +70,7 @@ def present(session: Session, space_id: int, now: datetime) -> list[tuple[CheckI
     rows = session.exec(
         select(CheckIn, Member)
         .join(Member, Member.id == CheckIn.member_id)  # type: ignore[arg-type]
-        .where(CheckIn.space_id == space_id, CheckIn.ended_at.is_(None), CheckIn.expires_at > now)  # type: ignore[union-attr]
+        .where(CheckIn.space_id == space_id, CheckIn.open_at(now))
         .order_by(CheckIn.started_at)
     )
     return list(rows.all())
@@ -80,7 +80,7 @@ def present_counts(session: Session, now: datetime) -> dict[int, int]:
     """Space id → how many are checked in now (for the directory)."""
     rows = session.exec(
         select(CheckIn.space_id, func.count())
-        .where(CheckIn.ended_at.is_(None), CheckIn.expires_at > now)  # type: ignore[union-attr]
+        .where(CheckIn.open_at(now))
         .group_by(CheckIn.space_id)
     )
     return dict(rows.all())

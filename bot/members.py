@@ -32,8 +32,7 @@ CONSENT_LABELS = {
 # costs more than SQLite's execution of them).
 _OPEN_STAY = (  # the speaker's current check-in, so that /checkin needs no query of its own
     select(CheckIn.id)
-    .where(CheckIn.member_id == Member.id, CheckIn.ended_at.is_(None),  # type: ignore[union-attr]
-           CheckIn.expires_at > bindparam("now"))
+    .where(CheckIn.member_id == Member.id, CheckIn.open_at(bindparam("now")))
     .order_by(col(CheckIn.id).desc()).limit(1)
     .correlate(Member).scalar_subquery()
 )

@@ -84,8 +84,8 @@ def forget_member(ctx: Context) -> None:
     """Delete the member; blank the text of rows kept for anonymous counts; drop messages naming them."""
     session, member = ctx.session, ctx.member
     checkins = CheckIn.__table__  # type: ignore[attr-defined]
-    session.execute(update(checkins).where(checkins.c.member_id == member.id, checkins.c.ended_at.is_(None),
-                                           checkins.c.expires_at > ctx.now).values(ended_at=ctx.now))
+    session.execute(update(checkins).where(checkins.c.member_id == member.id, CheckIn.open_at(ctx.now))
+                    .values(ended_at=ctx.now))
     for table, column in _member_columns():
         blank = {name: "" for name in _PERSONAL_TEXT.get(table.name, ())}
         if blank:

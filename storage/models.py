@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, UniqueConstraint, and_
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -94,6 +94,11 @@ class CheckIn(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
     ended_at: Optional[datetime] = _when(nullable=True)
+
+    @staticmethod
+    def open_at(now: Any) -> Any:
+        """SQL condition "this check-in is current at ``now``" (a value or a bind parameter)."""
+        return and_(CheckIn.ended_at.is_(None), CheckIn.expires_at > now)  # type: ignore[union-attr]
 
 
 class MemberSkill(SQLModel, table=True):
