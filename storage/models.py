@@ -82,6 +82,8 @@ class Manager(SQLModel, table=True):
     space_id: int = _fk("space.id")
     member_id: int = _fk("member.id")
     source: str = Field(default="appointed", max_length=16)
+    #: For ``chat_admin`` rights, the linked chat that gave them: unlinking it ends them.
+    chat_link_id: Optional[int] = _fk("chatlink.id", nullable=True)
 
 
 class CheckIn(SQLModel, table=True):
@@ -199,9 +201,18 @@ class IntroRound(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A message stored before it is sent, so a restart loses and repeats nothing."""
+    """A message stored before it is sent, so a restart loses and repeats nothing.
+
+    ``author_id``, ``subject_id`` and ``recipient_id`` name the members a row
+    concerns (who wrote it, who it is about, whose direct chat it goes to):
+    ``/mydata`` and ``/forgetme`` find a member's messages by identity, never
+    by searching text, and the foreign keys delete them with the member.
+    """
 
     id: Optional[int] = Field(default=None, primary_key=True)
+    author_id: Optional[int] = _fk("member.id", nullable=True)
+    subject_id: Optional[int] = _fk("member.id", nullable=True)
+    recipient_id: Optional[int] = _fk("member.id", nullable=True)
     platform: str = Field(max_length=16, index=True)
     chat_id: str = Field(max_length=255)
     is_direct: bool = False
@@ -242,6 +253,20 @@ class PendingConfirmation(SQLModel, table=True):
     member_id: int = _fk("member.id")
     kind: str = Field(max_length=32)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DirectChat(SQLModel, table=True):
+    """Where the bot talks to a platform user in private (a Matrix DM room), kept across restarts.
+
+    Keyed by the user's platform identity, so ``/forgetme`` removes it by identity.
+    """
+
+    __table_args__ = (UniqueConstraint("platform", "user_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    user_id: str = Field(max_length=255)
+    chat_id: str = Field(max_length=255, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
