@@ -32,8 +32,13 @@ from adapters.matrix_content import (
     delivery_error, file_content, normalize_reaction, reaction_commands, reply_content, typed_as_command,
 )
 from adapters.matrix_direct import DirectRooms
+from adapters.matrix_login import (
+    NETWORK_ERRORS, answer_error, http_status, is_transient, load_saved_login, network_error,
+)
+from adapters.matrix_state import ADMIN_LEVEL, is_encrypted, is_room_admin
 from bot.config import Settings
 from bot.i18n import translator
+from bot.logs import register_secret
 from bot.messages import ChatRef, DeliveryError, Message, MessageHandler, Reply, RetryAfter, Sender, SentRef
 from bot.outbox import SendPacer
 from storage.db import SessionFactory
@@ -41,9 +46,12 @@ from storage.state import load_json, load_state, save_json, save_state
 
 log = logging.getLogger(__name__)
 
-ADMIN_LEVEL = 50
 # Large enough that a timeline is not cut ("limited") after a normal downtime.
 SYNC_FILTER = {"room": {"timeline": {"limit": 200}}}
+
+
+class SyncFailed(Exception):
+    """The homeserver answered a sync with an error (a 5xx while it restarts, typically)."""
 
 
 class MatrixAdapter:
@@ -87,17 +95,33 @@ class MatrixAdapter:
         self._handle = handle
         if self.encryption:
             os.makedirs(self.store_path, exist_ok=True)
-        config = AsyncClientConfig(max_limit_exceeded=0, encryption_enabled=self.encryption,
+        # max_timeouts=0: a connection error comes back to us (one log line, our backoff) instead
+        # of nio retrying it forever in silence.
+        config = AsyncClientConfig(max_limit_exceeded=0, max_timeouts=0, encryption_enabled=self.encryption,
                                    store_sync_tokens=False, request_timeout=self.sync_timeout_ms / 1000 + 30)
         self.client = AsyncClient(self.settings.matrix_homeserver or "", self.settings.matrix_user_id or "",
                                   store_path=self.store_path, config=config)
-        await self._login()
+        try:
+            await self._login()
+        except NETWORK_ERRORS as exc:
+            await self.client.close()
+            raise network_error(self.settings, exc) from None
+        except Exception:
+            await self.client.close()
+            raise
         if self.encryption and self.client.olm is None:
             log.warning("matrix: no encryption store could be loaded from %s; encrypted rooms are off", self.store_path)
             self.encryption = False
-        self.direct = DirectRooms(self.client, self.sessions, self._key("direct"))
+        self.direct = DirectRooms(self.client, self.sessions)
         self._since = load_state(self.sessions, self._key("next_batch"))
-        await self._sync_once(first=True)
+        try:
+            await self._sync_once(first=True)
+        except NETWORK_ERRORS as exc:
+            await self.client.close()
+            raise network_error(self.settings, exc) from None
+        except Exception:
+            await self.client.close()
+            raise
         self._task = asyncio.create_task(self._sync_loop())
         log.info("matrix: logged in as %s (device %s)", self.client.user_id, self.client.device_id)
 
@@ -123,18 +147,22 @@ class MatrixAdapter:
             client.access_token = token
             who = await client.whoami()
             if not isinstance(who, WhoamiResponse):
-                raise RuntimeError(f"matrix: the access token was refused: {who}")
+                raise answer_error(self.settings, who, "MATRIX_ACCESS_TOKEN")
             client.restore_login(who.user_id, who.device_id or "", token)
             return
-        saved = load_json(self.sessions, self._key("login"))
+        saved = load_saved_login(self.sessions, self.settings)
         if saved:
             client.restore_login(self.settings.matrix_user_id or "", saved["device_id"], saved["access_token"])
-            if isinstance(await client.whoami(), WhoamiResponse):
+            who = await client.whoami()
+            if isinstance(who, WhoamiResponse):
                 return
+            if is_transient(who):  # a hiccup is no reason to drop the device (and its encryption keys)
+                raise answer_error(self.settings, who, "MATRIX_HOMESERVER")
             client.access_token = ""
         response = await client.login(self.settings.matrix_password, device_name="coworkbot")
         if isinstance(response, LoginError):
-            raise RuntimeError(f"matrix: login failed: {response.message}")
+            raise answer_error(self.settings, response, "MATRIX_PASSWORD")
+        register_secret(response.access_token)
         save_json(self.sessions, self._key("login"),
                   {"device_id": response.device_id, "access_token": response.access_token})
 
@@ -146,10 +174,15 @@ class MatrixAdapter:
                 failures = 0
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - a homeserver hiccup must not end the bot
+            except Exception as exc:  # noqa: BLE001 - a homeserver hiccup must not end the bot
                 failures += 1
-                log.exception("matrix: sync failed (%s in a row)", failures)
-                await asyncio.sleep(min(60, 2 ** failures))
+                delay = min(60, 2 ** failures)
+                if isinstance(exc, (SyncFailed, *NETWORK_ERRORS)):  # the server's weather: one line, no traceback
+                    reason = exc if isinstance(exc, SyncFailed) else network_error(self.settings, exc).reason
+                    log.warning("matrix: sync failed (%s), retrying in %d s", reason, delay)
+                else:
+                    log.exception("matrix: sync failed (%s in a row)", failures)
+                await asyncio.sleep(delay)
 
     async def _sync_once(self, first: bool = False) -> None:
         client = self.client
@@ -157,7 +190,11 @@ class MatrixAdapter:
         response = await client.sync(timeout=0 if first else self.sync_timeout_ms, sync_filter=SYNC_FILTER,
                                      since=self._since, full_state=True if first else None)
         if isinstance(response, SyncError):
-            raise RuntimeError(f"matrix: sync refused: {response.message}")
+            if first:  # a refusal now is about our credential; later, a hiccup to wait out
+                credential = "MATRIX_ACCESS_TOKEN" if self.settings.matrix_access_token else "MATRIX_PASSWORD"
+                raise answer_error(self.settings, response, credential)
+            status = http_status(response)
+            raise SyncFailed(f"HTTP {status}" if status else str(response.status_code or response.message))
         if self.encryption:
             await self._crypto_housekeeping()
         if self._since is None:
@@ -260,6 +297,11 @@ class MatrixAdapter:
         if command:
             await self._dispatch(room, event.sender, command)
 
+    async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
+        """Power level >= 50 in the room now (the core re-checks manager rights with it)."""
+        assert self.client is not None
+        return await is_room_admin(self.client, chat_id, user_id)
+
     def _is_direct(self, room: MatrixRoom) -> bool:
         """A room we were invited to as a DM or opened as one, or an unnamed room of two."""
         return self.direct.is_direct_room(room.room_id) or (room.is_group and room.member_count <= 2)
@@ -280,12 +322,12 @@ class MatrixAdapter:
             except DeliveryError as exc:
                 # Not lost: the outbox retries it, honouring the server's rate limit.
                 log.warning("matrix: reply to %s deferred to the outbox: %s", room.room_id, exc.reason)
-                self._defer(chat, reply)
+                self._defer(chat, reply, sender)
 
-    def _defer(self, chat: ChatRef, reply: Reply) -> None:
+    def _defer(self, chat: ChatRef, reply: Reply, sender: Sender | None = None) -> None:
         from bot.outbox import store_for_retry
 
-        store_for_retry(self.sessions, chat, reply)
+        store_for_retry(self.sessions, chat, reply, sender)
 
     async def _warn_no_encryption(self, room_id: str) -> None:
         """Tell an encrypted room, once per run, that we cannot read it."""
@@ -314,7 +356,7 @@ class MatrixAdapter:
         try:
             if reply.file is not None:
                 await self._send_file(room_id, reply)
-            event_id = await self._room_send(room_id, reply_content(reply, self.prefix))
+            event_id = await self._room_send(room_id, reply_content(reply, self.prefix), _txn(reply, "text"))
         except RetryAfter as exc:
             self.pacer.pause(chat, exc.seconds)
             raise
@@ -326,22 +368,36 @@ class MatrixAdapter:
         return SentRef(self.platform, room_id, event_id)
 
     async def _send_file(self, room_id: str, reply: Reply) -> None:
+        """Upload the file, then post it; in an encrypted room only ciphertext is uploaded.
+
+        Encrypted rooms get an EncryptedFile whose keys travel inside the
+        (encrypted) event; the upload then carries no file name either.
+        """
         assert self.client is not None and reply.file is not None
-        data = reply.file.data
-        uploaded, _keys = await self.client.upload(io.BytesIO(data), content_type=reply.file.mime_type,
-                                                   filename=reply.file.name, filesize=len(data))
+        file, data = reply.file, reply.file.data
+        encrypt = await is_encrypted(self.client, room_id)
+        try:
+            uploaded, keys = await self.client.upload(io.BytesIO(data), content_type=file.mime_type,
+                                                      filename=None if encrypt else file.name,
+                                                      encrypt=encrypt, filesize=len(data))
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise DeliveryError(f"network: {type(exc).__name__}") from None
         if isinstance(uploaded, UploadError):
             raise delivery_error(uploaded.status_code, uploaded.message, uploaded.retry_after_ms)
-        await self._room_send(room_id, file_content(reply.file.name, reply.file.mime_type, len(data),
-                                                    uploaded.content_uri))
+        await self._room_send(room_id, file_content(file.name, file.mime_type, len(data), uploaded.content_uri,
+                                                    keys if encrypt else None), _txn(reply, "file"))
 
-    async def _room_send(self, room_id: str, content: dict[str, Any]) -> str:
-        """Send one m.room.message; every refusal becomes a DeliveryError the outbox understands."""
+    async def _room_send(self, room_id: str, content: dict[str, Any], txn_id: str | None = None) -> str:
+        """Send one m.room.message; every refusal becomes a DeliveryError the outbox understands.
+
+        With a ``txn_id`` a second send of the same event (a retry after a crash
+        or a timeout) is recognised by the homeserver and not posted again.
+        """
         assert self.client is not None
         if self.client.olm and room_id not in self.client.rooms:
             await self._wait_for_room(room_id)
         try:
-            response = await self.client.room_send(room_id, "m.room.message", content,
+            response = await self.client.room_send(room_id, "m.room.message", content, tx_id=txn_id,
                                                    ignore_unverified_devices=True)
         except LocalProtocolError as exc:  # nio: not a room we are in
             raise DeliveryError(str(exc), permanent=True) from None
@@ -361,3 +417,8 @@ class MatrixAdapter:
                 await asyncio.wait_for(self._synced.wait(), timeout=max(0.1, deadline - loop.time()))
             except asyncio.TimeoutError:
                 break
+
+
+def _txn(reply: Reply, part: str) -> str | None:
+    """The transaction id of one part of a stored reply (None: a fresh one per send)."""
+    return f"coworkbot-{reply.key}-{part}" if reply.key else None

@@ -68,10 +68,24 @@ def normalize_reaction(key: str) -> str:
     return "".join(ch for ch in key if ch not in "\ufe0f\ufe0e" and not "\U0001f3fb" <= ch <= "\U0001f3ff")
 
 
-def file_content(name: str, mime_type: str, size: int, url: str) -> dict[str, Any]:
+def file_content(name: str, mime_type: str, size: int, url: str,
+                 keys: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An ``m.file`` (``m.image``) message for an uploaded file.
+
+    With ``keys`` (what nio's ``upload(encrypt=True)`` returns) the media is
+    ciphertext and the message carries an EncryptedFile (``file``: url, key,
+    iv, hashes, v) instead of ``url``: the keys travel only inside the
+    encrypted event, so the homeserver's media store never holds the plain file.
+    """
     msgtype = "m.image" if mime_type.startswith("image/") else "m.file"
-    return {"msgtype": msgtype, "body": name, "filename": name, "url": url,
-            "info": {"mimetype": mime_type, "size": size}}
+    content: dict[str, Any] = {"msgtype": msgtype, "body": name, "filename": name,
+                               "info": {"mimetype": mime_type, "size": size}}
+    if keys is None:
+        content["url"] = url
+    else:
+        content["file"] = {"url": url, "key": keys["key"], "iv": keys["iv"], "hashes": keys["hashes"],
+                           "v": keys.get("v", "v2")}
+    return content
 
 
 def delivery_error(status_code: str | None, message: str | None, retry_after_ms: int | None) -> DeliveryError:

@@ -3,8 +3,14 @@
 The core addresses a direct chat by the user id, as on Telegram; Matrix needs
 a room. A room is a direct chat when we were invited to it as one
 (``is_direct``), when we opened it, or when the user talks to us there. The
-map lives in the database (``SyncState``); new rooms are also added to our
-``m.direct`` account data, so the user's client shows them as direct chats.
+map lives in the database (``DirectChat`` rows, keyed by the user's identity so
+``/mydata`` shows it and ``/forgetme`` deletes it); new rooms are also added to
+our ``m.direct`` account data, so the user's client shows them as direct chats.
+
+The map is read once at start and kept in memory: only the leader instance
+talks to Matrix, and a user's row deleted by ``/forgetme`` while we run only
+means that the room we still know is used until the next start (where the
+user's next message there writes the row again).
 """
 from __future__ import annotations
 
@@ -17,30 +23,30 @@ from nio import AsyncClient, RoomCreateError, RoomPreset
 
 from bot.messages import DeliveryError
 from storage.db import SessionFactory
-from storage.state import load_json, save_json
+from storage.direct_chats import load_direct_chats, save_direct_chat
 
 log = logging.getLogger(__name__)
 
 
 class DirectRooms:
-    def __init__(self, client: AsyncClient, sessions: SessionFactory, key: str) -> None:
+    platform = "matrix"
+
+    def __init__(self, client: AsyncClient, sessions: SessionFactory) -> None:
         self.client = client
         self.sessions = sessions
-        self.key = key
-        saved = load_json(sessions, key) or {}
-        self.by_user: dict[str, str] = dict(saved.get("users", {}))
-        self.rooms: set[str] = set(saved.get("rooms", []))
+        self.by_user: dict[str, str] = load_direct_chats(sessions, self.platform)
+        self.rooms: set[str] = set(self.by_user.values())
 
     def is_direct_room(self, room_id: str) -> bool:
         return room_id in self.rooms
 
     def remember(self, user_id: str, room_id: str) -> None:
         """``room_id`` is (now) where we talk to ``user_id`` in private."""
-        if self.by_user.get(user_id) == room_id and room_id in self.rooms:
+        if self.by_user.get(user_id) == room_id:
             return
+        save_direct_chat(self.sessions, self.platform, user_id, room_id)
         self.by_user[user_id] = room_id
         self.rooms.add(room_id)
-        save_json(self.sessions, self.key, {"users": self.by_user, "rooms": sorted(self.rooms)})
 
     async def room_for(self, user_id: str) -> str:
         """The room we talk to ``user_id`` in: known, listed in m.direct, or a new one."""

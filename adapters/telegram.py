@@ -23,11 +23,12 @@ from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllChatAdministrators, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import User
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.error import RetryAfter as TgRetryAfter
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from adapters.telegram_start import short_reason, start_error
 from adapters.telegram_text import split_html
 from bot.commands import menu
 from bot.config import LANGUAGES, Settings
@@ -61,8 +62,8 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
         permanent = any(p in exc.message.lower() for p in PERMANENT_BAD_REQUESTS)
         return DeliveryError(exc.message, permanent=permanent)
     if isinstance(exc, (TimedOut, NetworkError)):
-        return DeliveryError(f"network: {exc.message}", permanent=False)
-    return DeliveryError(exc.message, permanent=False)
+        return DeliveryError(f"network: {short_reason(exc)}", permanent=False)  # not the nginx page it quotes
+    return DeliveryError(short_reason(exc), permanent=False)
 
 
 def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -129,13 +130,19 @@ class TelegramAdapter:
         app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGE, self._on_message))
         app.add_handler(CallbackQueryHandler(self._on_button))
         app.add_error_handler(self._on_error)
-        await app.initialize()  # getMe: fails early on a bad token
-        self.username = app.bot.username or ""
-        await self._set_menus()
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=self.poll_timeout, poll_interval=0.0,
-                                        allowed_updates=["message", "callback_query", "my_chat_member"])
+        try:
+            await app.initialize()  # getMe: fails early on a bad token
+            self.username = app.bot.username or ""
+            await self._set_menus()
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(timeout=self.poll_timeout, poll_interval=0.0,
+                                            allowed_updates=["message", "callback_query", "my_chat_member"],
+                                            error_callback=self._on_polling_error)
+        except TelegramError as exc:
+            self._app = None
+            await self._close(app)  # so that the next attempt starts from scratch
+            raise start_error(self.settings, exc) from None
         log.info("telegram: polling as @%s", self.username)
 
     async def stop(self) -> None:
@@ -143,6 +150,10 @@ class TelegramAdapter:
         if app is None:
             return
         self.pacer.close()  # replies waiting for a group's budget give up instead of holding the stop
+        await self._close(app)
+
+    @staticmethod
+    async def _close(app: Application) -> None:  # type: ignore[type-arg]
         if app.updater is not None and app.updater.running:
             await app.updater.stop()
         if app.running:
@@ -202,15 +213,21 @@ class TelegramAdapter:
             try:
                 await self.send(message.chat, reply)
             except DeliveryError as exc:
+                # A direct chat's id is the user's: the log names groups only.
+                where = "a direct chat" if message.chat.is_direct else message.chat.chat_id
                 if exc.permanent or self.sessions is None:
-                    log.warning("telegram: reply to %s not delivered: %s", message.chat.chat_id, exc.reason)
+                    log.warning("telegram: reply to %s not delivered: %s", where, exc.reason)
                 else:  # not lost: the outbox retries it with backoff
-                    log.warning("telegram: reply to %s deferred to the outbox: %s", message.chat.chat_id, exc.reason)
-                    store_for_retry(self.sessions, message.chat, reply)
+                    log.warning("telegram: reply to %s deferred to the outbox: %s", where, exc.reason)
+                    store_for_retry(self.sessions, message.chat, reply, message.sender)
 
     def _lock(self, chat_id: int) -> asyncio.Lock:
         """Taken before the first await of an update, so a chat's updates are answered in order."""
         return self._chat_locks.setdefault(str(chat_id), asyncio.Lock())
+
+    def _on_polling_error(self, exc: TelegramError) -> None:
+        """PTB retries getUpdates itself; a 502 or a network blip is one line, not a traceback."""
+        log.warning("telegram: getUpdates failed (%s), retrying", short_reason(exc))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: error while handling an update", exc_info=context.error)
@@ -235,6 +252,24 @@ class TelegramAdapter:
                 ids = cached[1] if cached else set()
             cached = self._admins[chat_id] = (now, ids)
         return user_id in cached[1]
+
+    async def is_chat_admin(self, chat_id: str, user_id: str) -> bool:
+        """Is the user an admin of the group now? (``getChatMember``; the core re-checks manager rights with it.)
+
+        Telegram's no (demoted, left, chat or user unknown, bot removed) is False;
+        a failure to get an answer raises, and the core keeps the right for now.
+        """
+        try:
+            member = await self._bot().get_chat_member(int(chat_id), int(user_id))
+        except (BadRequest, Forbidden) as exc:
+            log.info("telegram: %s is no admin of %s: %s", user_id, chat_id, exc.message)
+            admin = False
+        else:
+            admin = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+        cached = self._admins.get(int(chat_id))
+        if cached is not None and not admin:
+            cached[1].discard(int(user_id))  # the group's admin list we keep must not grant it back
+        return admin
 
     # -- outgoing ----------------------------------------------------------------
     async def send(self, chat: ChatRef, reply: Reply) -> SentRef:

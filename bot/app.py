@@ -8,17 +8,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.config import LANGUAGES, Settings
+from bot.admin_rights import ChatAdminCheck
 from bot.core import Core
 from bot.dates import warm_up
-from bot.messages import Adapter
+from bot.messages import Adapter, MessageHandler
 from bot.outbox import DeliveryWorker
 from bot.scheduler import Scheduler
-from storage.db import SessionFactory, create_db_engine, session_factory
-from storage.migrate import upgrade
+from bot.logs import loop_exception_handler
+from bot.startup import keep_trying, open_engine
+from storage.db import SessionFactory, session_factory
+from storage.leader import LeaderLock
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +41,8 @@ class Runtime:
 
 
 def open_database(settings: Settings) -> SessionFactory:
-    """Engine for DATABASE_URL, schema migrated to the latest revision."""
-    engine = create_db_engine(settings.database_url)
-    upgrade(engine)
-    return session_factory(engine)
+    """Engine for DATABASE_URL, writable, schema migrated to the latest revision (else a StartupError)."""
+    return session_factory(open_engine(settings.database_url))
 
 
 def configured_adapters(settings: Settings) -> list[str]:
@@ -67,22 +68,55 @@ def schedule_jobs(runtime: Runtime) -> None:
 
     schedule_rounds(runtime.scheduler, runtime.sessions, runtime.settings, runtime.worker.wakeup.set)
     schedule_escalation(runtime.scheduler, runtime.sessions, runtime.settings, runtime.worker.wakeup.set)
+    from bot.privacy import schedule_retention
+
+    schedule_retention(runtime.scheduler, runtime.sessions, runtime.settings.outbox_retention)
 
 
 async def start(settings: Settings, make_adapters: Callable[[Runtime], list[Adapter]], *,
-                sessions: SessionFactory | None = None, poll_seconds: float = 1.0) -> Runtime:
+                sessions: SessionFactory | None = None, poll_seconds: float = 1.0,
+                stop: asyncio.Event | None = None) -> Runtime:
     """Core, outbox worker and adapters, listening: what every run shares (tests start this too)."""
     sessions = sessions or open_database(settings)
     adapters: dict[str, Adapter] = {}
+    admin_checks: dict[str, ChatAdminCheck] = {}
     worker = DeliveryWorker(sessions, adapters)
-    core = Core(settings, sessions, on_outbox=worker.wakeup.set)
-    runtime = Runtime(settings, sessions, core, worker, Scheduler(), asyncio.Event(), adapters)
+    core = Core(settings, sessions, on_outbox=worker.wakeup.set, chat_admin_checks=admin_checks)
+    runtime = Runtime(settings, sessions, core, worker, Scheduler(), stop or asyncio.Event(), adapters)
     for adapter in make_adapters(runtime):
         adapters[adapter.platform] = adapter
-    for adapter in adapters.values():
-        await adapter.start(core.handle)
+        check = getattr(adapter, "is_chat_admin", None)  # platforms with chat admins (not the console)
+        if check is not None:
+            admin_checks[adapter.platform] = check
+    await _start_adapters(list(adapters.values()), core.handle, runtime.stop)
     runtime.delivery = asyncio.create_task(worker.run(poll_seconds))
     return runtime
+
+
+async def _start_adapters(adapters: list[Adapter], handle: MessageHandler, stop: asyncio.Event) -> None:
+    """Start every adapter at once, each waiting for its platform while it does not answer.
+
+    A platform that refuses us (a bad token) stops the start: the others are stopped and the error
+    propagates. Set ``stop`` to give up waiting.
+    """
+    async def start_one(adapter: Adapter) -> None:
+        await keep_trying(lambda: adapter.start(handle), stop)  # a failed start leaves nothing open
+
+    tasks = [asyncio.create_task(start_one(adapter)) for adapter in adapters]
+    if not tasks:
+        return
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    failed = [task for task in done if task.exception() is not None]
+    if failed:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for adapter in adapters:
+            try:
+                await adapter.stop()
+            except Exception:  # noqa: BLE001 - stopping what did start; the first error is the story
+                log.debug("stopping %s after a failed start", adapter.platform, exc_info=True)
+        raise failed[0].exception()  # type: ignore[misc]
 
 
 async def shutdown(runtime: Runtime, *, drain: bool = True) -> None:
@@ -99,22 +133,61 @@ async def shutdown(runtime: Runtime, *, drain: bool = True) -> None:
 
 
 async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adapter]]) -> None:
-    """Run until a signal, or until the console's input ends."""
-    warm_up(LANGUAGES)  # dateparser's language data, so the first /event is not slow
-    runtime = await start(settings, make_adapters)
+    """Run until a signal, or until the console's input ends.
+
+    Only the leader of the database runs (see :mod:`storage.leader`): a standby
+    waits for the lock, then migrates and starts, so it resumes where the old
+    leader stopped. A leader that loses its lock stops at once.
+    """
+    lock = LeaderLock(settings.database_url)
+    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    loop.set_exception_handler(loop_exception_handler)  # an unawaited task's error is logged, redacted
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, runtime.stop.set)
+            loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
-    schedule_jobs(runtime)
-    runtime.scheduler.start()
-    log.info("coworkbot running on %s", ", ".join(runtime.adapters))
     try:
-        await runtime.stop.wait()
+        # Before the leader lock, so a wrong DATABASE_URL is one line and a server still starting is waited for.
+        if not await keep_trying(lambda: asyncio.to_thread(_usable_database, settings.database_url), stop):
+            return
+        if not await _first(lock.acquire(), stop.wait()):
+            return  # told to stop while standing by
+        warm_up(LANGUAGES)  # dateparser's language data, so the first /event is not slow
+        runtime = await start(settings, make_adapters, stop=stop)
+        schedule_jobs(runtime)
+        runtime.scheduler.start()
+        log.info("coworkbot running on %s", ", ".join(runtime.adapters))
+        try:
+            if not await _first(stop.wait(), lock.watch()):
+                raise LostLeadership("lost the leader lock")
+        finally:
+            await shutdown(runtime, drain=stop.is_set())  # a lost lock: send nothing more
+            log.info("coworkbot stopped")
     finally:
-        await shutdown(runtime)
+        lock.release()
+
+
+def _usable_database(url: str) -> bool:
+    """The database opens and takes writes (migrations wait for the leader lock)."""
+    open_engine(url, migrate=False).dispose()
+    return True
+
+
+class LostLeadership(RuntimeError):
+    """Another instance may lead now: this one must not send anything more."""
+
+
+async def _first(main: Awaitable[object], other: Awaitable[object]) -> bool:
+    """Wait for whichever ends first; True when it was ``main``. The other is cancelled."""
+    tasks = [asyncio.ensure_future(main), asyncio.ensure_future(other)]
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        task.result()  # re-raise a failure (e.g. a second SQLite instance)
+    return tasks[0] in done
 
 
 def platform_adapters(runtime: Runtime) -> list[Adapter]:
@@ -132,6 +205,20 @@ def platform_adapters(runtime: Runtime) -> list[Adapter]:
 
             adapters.append(MatrixAdapter(runtime.settings, runtime.sessions))
     return adapters
+
+
+async def probe_platform(platform: str, settings: Settings, sessions: SessionFactory | None) -> str:
+    """Who the platform says the bot is (Telegram getMe, Matrix whoami), for ``coworkbot check``.
+
+    Raises :class:`~bot.startup.StartupError` (``Unreachable``, ``Refused``) with the reason.
+    """
+    if platform == "telegram":
+        from adapters.telegram_start import probe
+
+        return await probe(settings)
+    from adapters.matrix_login import probe as probe_matrix
+
+    return await probe_matrix(settings, sessions)
 
 
 def console_adapter(runtime: Runtime, user: str = "me", space: str | None = None) -> Adapter:

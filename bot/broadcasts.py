@@ -9,6 +9,7 @@ why it failed elsewhere (e.g. the bot was removed from a group).
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Collection
 from datetime import datetime
@@ -30,6 +31,8 @@ from storage.types import utcnow
 
 if TYPE_CHECKING:
     from bot.app import Runtime
+
+log = logging.getLogger(__name__)
 
 KIND = "broadcast"
 TEXT_MAX = 3500  # leaves room for the heading within one Telegram message
@@ -91,7 +94,7 @@ def broadcast_command(ctx: Context, args: str) -> Reply:
         tr = translator(spaces[link.space_id].language, command_prefix(link.platform, ctx.settings))
         body = Markup("{}\n{}").format(tr.t("📢 <b>Network announcement</b> from {name}:", name=sender), text)
         ctx.post(ChatRef(link.platform, link.chat_id), Reply(body), kind=KIND, batch_id=broadcast.id,
-                 dedupe_key=f"broadcast:{broadcast.id}:{link.platform}:{link.chat_id}")
+                 dedupe_key=f"broadcast:{broadcast.id}:{link.platform}:{link.chat_id}", author=ctx.member)
     return Reply(ctx.tn("Broadcast #{id} is on its way to {n} chat. I will report here when it is delivered.",
                         "Broadcast #{id} is on its way to {n} chats. I will report here when it is delivered.",
                         len(links), id=broadcast.id))
@@ -119,10 +122,13 @@ def report_finished(sessions: SessionFactory, settings: Settings, running: Colle
             tr = translator(broadcast.origin_language, command_prefix(broadcast.origin_platform, settings))
             origin = ChatRef(broadcast.origin_platform, broadcast.origin_chat_id, broadcast.origin_is_direct)
             enqueue(session, origin, Reply(_report(session, tr, broadcast, rows)), kind="broadcast_report",
-                    dedupe_key=f"broadcast-report:{broadcast.id}", not_before=clock())
+                    dedupe_key=f"broadcast-report:{broadcast.id}", not_before=clock(),
+                    author_id=broadcast.sender_id, recipient_id=broadcast.sender_id if origin.is_direct else None)
             broadcast.reported_at = clock()
             session.add(broadcast)
             reported += 1
+            delivered = sum(1 for row in rows if row.status == "sent")
+            log.info("broadcast %s finished: delivered to %d of %d chats", broadcast.id, delivered, len(rows))
         session.commit()
     return reported
 

@@ -11,16 +11,23 @@ import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, insert, update
+from typing import Any
+
+from sqlalchemy import bindparam, case, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, func, select
 
 from bot.context import Context, UserError
 from bot.members import display
 from bot.messages import Reply
+from bot.sanitize import bounded_decimal, bounded_int
 from storage.models import CheckIn, Member, Space
 
 NOTE_MAX = 280
 MAX_DURATION = timedelta(hours=16)
+_READ_MINUTES_MAX = 10**6  # any duration beyond this is read as "too long", whatever its digits
+_BEYOND = timedelta(minutes=_READ_MINUTES_MAX + 1)
 # "for 3h" and its translations; the duration is 90m, 3h, 1h30 or 2.5h.
 _FOR = r"(?:for|pour|per|por|για|za|für|fur)"
 _DURATION = re.compile(
@@ -30,15 +37,22 @@ _DURATION = re.compile(
 
 
 def split_duration(args: str) -> tuple[str, timedelta | None]:
-    """``logo work for 3h`` → (``logo work``, 3 hours)."""
+    """``logo work for 3h`` → (``logo work``, 3 hours).
+
+    A duration beyond what is ever read (``for 99999999999h``) comes back as
+    ``_BEYOND``, which the caller's limit refuses like any too long stay.
+    """
     match = _DURATION.search(args)
     if not match:
         return args.strip(), None
     hours, minutes, only_minutes = match.groups()
     if only_minutes:
-        delta = timedelta(minutes=int(only_minutes))
+        total = bounded_int(only_minutes, _READ_MINUTES_MAX)
     else:
-        delta = timedelta(hours=float(hours.replace(",", ".")), minutes=int(minutes or 0))
+        whole_hours = bounded_decimal(hours, _READ_MINUTES_MAX // 60)
+        extra = bounded_int(minutes or "0", _READ_MINUTES_MAX)
+        total = None if whole_hours is None or extra is None else whole_hours * 60 + extra
+    delta = _BEYOND if total is None or total > _READ_MINUTES_MAX else timedelta(minutes=total)
     return args[: match.start()].strip(), delta
 
 
@@ -54,14 +68,31 @@ def closing_at(space: Space, now: datetime) -> datetime:
 
 
 # Statements built once, run on the session's connection (no ORM): /checkin is the
-# command members send most. Moving to another space starts a new stay (SQL reads
-# the old space_id on the right-hand side).
+# command members send most. One upsert on the "one open check-in" index starts a
+# stay or updates the open one in place, whoever wrote first; moving to another
+# space starts a new stay (SQL reads the old space_id on the right-hand side). An
+# open row that merely expired is left alone (no row changes): it is ended, and
+# the upsert runs again.
 _TABLE = CheckIn.__table__  # type: ignore[attr-defined]
-_INSERT = insert(_TABLE)
-_UPDATE = (
-    update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
-    .values(started_at=case((_TABLE.c.space_id == bindparam("new_space_id"), _TABLE.c.started_at),
-                            else_=bindparam("now")))
+
+
+def _upsert(insert: Any) -> Any:
+    statement = insert(_TABLE)
+    return statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.member_id], index_where=_TABLE.c.ended_at.is_(None),
+        set_={"note": statement.excluded.note, "expires_at": statement.excluded.expires_at,
+              "space_id": statement.excluded.space_id,
+              "started_at": case((_TABLE.c.space_id == statement.excluded.space_id, _TABLE.c.started_at),
+                                 else_=statement.excluded.started_at)},
+        where=_TABLE.c.expires_at > statement.excluded.started_at,
+    )
+
+
+_UPSERT = {"sqlite": _upsert(sqlite_insert), "postgresql": _upsert(postgresql_insert)}
+_END_EXPIRED = (
+    update(_TABLE).where(_TABLE.c.member_id == bindparam("member"), _TABLE.c.ended_at.is_(None),
+                         _TABLE.c.expires_at <= bindparam("now"))
+    .values(ended_at=_TABLE.c.expires_at)
 )
 
 
@@ -95,12 +126,13 @@ def checkin(ctx: Context, args: str) -> Reply:
     if duration is not None and not timedelta(minutes=1) <= duration <= MAX_DURATION:
         raise UserError("A check-in lasts between 1 minute and {hours} hours.", hours=int(MAX_DURATION.total_seconds() // 3600))
     expires = ctx.now + duration if duration else closing_at(space, ctx.now)
-    values = {"note": note, "expires_at": expires, "space_id": space.id}
-    if ctx.checkin_id is None:
-        ctx.session.connection().execute(_INSERT, {**values, "member_id": ctx.member.id, "started_at": ctx.now})
-    else:
-        ctx.session.connection().execute(_UPDATE, {**values, "now": ctx.now, "row_id": ctx.checkin_id,
-                                                   "new_space_id": space.id})
+    connection = ctx.session.connection()
+    upsert = _UPSERT[connection.dialect.name]
+    values = {"note": note, "expires_at": expires, "space_id": space.id, "member_id": ctx.member.id,
+              "started_at": ctx.now}
+    if connection.execute(upsert, values).rowcount == 0:  # the open row had expired
+        connection.execute(_END_EXPIRED, {"member": ctx.member.id, "now": ctx.now})
+        connection.execute(upsert, values)
     if ctx.member.home_space_id is None:
         ctx.member.home_space_id = space.id  # the first check-in chooses the home space
         ctx.session.add(ctx.member)

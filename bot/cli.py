@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -15,34 +19,64 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--user", default="me", help="who speaks first (default: me)")
     console.add_argument("--space", help="start in this space's room")
     console.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+    check = sub.add_parser("check", help="validate settings, database and platform credentials; exit 0/1")
+    check.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations")
+    db.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     spaces = sub.add_parser("spaces", help="bulk operations on spaces")
     spaces_sub = spaces.add_subparsers(dest="action", required=True)
     imp = spaces_sub.add_parser("import", help="create spaces from a CSV file: name,city,country,timezone[,language]")
     imp.add_argument("file")
+    imp.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     stats = sub.add_parser("stats", help="network reporting")
     stats_sub = stats.add_subparsers(dest="action", required=True)
     export = stats_sub.add_parser("export", help="daily anonymous counts of a space as CSV")
     export.add_argument("--space", required=True, help="the space's slug")
     export.add_argument("--csv", required=True, help="output file ('-' for stdout)")
     export.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    export.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. A failure to start is one line on stderr naming the setting or service, exit 1."""
     args = _parser().parse_args(argv)
     from bot.config import ConfigError, load_settings
-    from bot.logs import setup_logging
+    from bot.logs import redact, setup_logging
 
+    config = getattr(args, "config_sub", None) or args.config
+    if args.command == "check":
+        from bot.check import run_check
+
+        return run_check(config)
     try:
-        settings = load_settings(getattr(args, "config_sub", None) or args.config)
-    except (ConfigError, OSError) as exc:
+        settings = load_settings(config)
+    except ConfigError as exc:
         print(f"coworkbot: {exc}", file=sys.stderr)
         return 2
     console_only = args.command == "console" or (
         args.command == "run" and not (settings.telegram_token or settings.matrix_homeserver))
-    setup_logging(settings.log_level or ("WARNING" if console_only else "INFO"), settings.secrets)
+    setup_logging(settings.log_level or ("WARNING" if console_only else "INFO"), settings.secrets,
+                  fmt=settings.log_format)
+    from bot.startup import StartupError
+
+    try:
+        return _command(args, settings)
+    except StartupError as exc:
+        print(f"coworkbot: {redact(str(exc))}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - a bug: one line here, the traceback at DEBUG
+        import logging
+
+        logging.getLogger("coworkbot").debug("unexpected error", exc_info=True)
+        print(f"coworkbot: unexpected error: {type(exc).__name__}: {redact(str(exc))[:300]} "
+              "(COWORKBOT_LOG_LEVEL=DEBUG shows the traceback)", file=sys.stderr)
+    return 1
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
     if args.command in ("run", "console"):
         import asyncio
 
@@ -53,16 +87,20 @@ def main(argv: list[str] | None = None) -> int:
         else:
             def factory(runtime: app.Runtime) -> list:  # type: ignore[type-arg]
                 return [app.console_adapter(runtime, args.user, args.space)]
+        from storage.leader import AnotherInstance
+
         try:
             asyncio.run(app.serve(settings, factory))
         except KeyboardInterrupt:
             pass
+        except (AnotherInstance, app.LostLeadership) as exc:
+            print(f"coworkbot: {exc}", file=sys.stderr)
+            return 1
         return 0
     if args.command == "db":
-        from storage.db import create_db_engine
-        from storage.migrate import upgrade
+        from bot.startup import open_engine
 
-        upgrade(create_db_engine(settings.database_url))
+        open_engine(settings.database_url).dispose()
         print("database is up to date")
         return 0
     if args.command == "spaces":

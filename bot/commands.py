@@ -23,6 +23,13 @@ class Command:
     handler: Handler
     summary: str  # msgid, translated when shown
     usage: str = ""  # argument syntax, shown as typed (not translated)
+    #: A member's command whose handler may still use manager rights (``/resolve`` of another's request).
+    manager_rights: bool = False
+
+    @property
+    def uses_manager_rights(self) -> bool:
+        """Whether chat-admin manager rights are re-checked with the platform before it runs."""
+        return self.role == Role.MANAGER or self.manager_rights
 
 
 def help_command(ctx: Context, args: str) -> Reply:
@@ -47,7 +54,7 @@ TABLE: tuple[Command, ...] = (
     Command("need", Role.MEMBER, requests.need, N_("ask the network for a skill you need"), "TEXT [#tag ...]"),
     Command("needs", Role.MEMBER, requests.needs, N_("open requests here and in the network")),
     Command("help_with", Role.MEMBER, requests.help_with, N_("offer help on a request"), "ID"),
-    Command("resolve", Role.MEMBER, requests.resolve, N_("close a request"), "ID"),
+    Command("resolve", Role.MEMBER, requests.resolve, N_("close a request"), "ID", manager_rights=True),
     Command("intro", Role.MEMBER, intros.intro_command, N_("join or leave the introduction rounds; answer an introduction"),
             "on|off · yes|no ID · msg ID TEXT"),
     Command("intros", Role.COORDINATOR, intros.intros_command, N_("run an introduction round now"), "run"),

@@ -29,8 +29,11 @@ def parse_duration(text: str) -> timedelta:
     """``24h``, ``90m``, ``2d`` → timedelta. Raises ValueError otherwise."""
     match = _DURATION.match(text)
     if not match:
-        raise ValueError(f"not a duration: {text!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+        raise ValueError(f"not a duration: {text[:60]!r}")
+    try:
+        return timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()])
+    except OverflowError:
+        raise ValueError(f"{text.strip()[:60]} is far too long") from None
 
 
 @dataclass(frozen=True)
@@ -51,56 +54,206 @@ class Settings:
     network_timezone: str = "Europe/Brussels"
     reminder_offsets: tuple[timedelta, ...] = (timedelta(hours=24), timedelta(hours=1))
     need_escalate_after: timedelta = timedelta(hours=24)
+    #: Sent and failed outbox rows are deleted this long after (data minimisation).
+    outbox_retention: timedelta = timedelta(days=30)
     rate_limit_per_minute: int = 20
     #: None means "not set": INFO for platforms, WARNING when only the console runs
     #: (log lines would interleave with the chat in the terminal).
     log_level: str | None = None
+    #: ``json``: one JSON object per line, for log collectors.
+    log_format: str = "text"
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be logged."""
-        values = (self.telegram_token, self.matrix_password, self.matrix_access_token)
+        values = (self.telegram_token, self.matrix_password, self.matrix_access_token, self._database_password)
         return tuple(v for v in values if v)
+
+    @property
+    def _database_password(self) -> str | None:
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.database_url).password
+        except Exception:  # noqa: BLE001 - an unparseable URL has no password to hide
+            return None
+
+
+#: (shortest, longest) accepted for each duration setting.
+DURATION_BOUNDS = {
+    "reminder_offsets": (timedelta(minutes=1), timedelta(days=365)),
+    "need_escalate_after": (timedelta(minutes=1), timedelta(days=365)),
+    "outbox_retention": (timedelta(minutes=1), timedelta(days=3650)),
+}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+RATE_LIMIT_MAX = 10_000
+OFFSETS_MAX = 10
+_TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_MATRIX_USER = re.compile(r"^@[^:\s]+:\S+$")
+_COORDINATOR = re.compile(r"^(tg:\d+|console:\S+|@[^:\s]+:\S+)$")
+
+
+def _duration(name: str, text: str) -> timedelta:
+    shortest, longest = DURATION_BOUNDS[name]
+    value = parse_duration(text)
+    if not shortest <= value <= longest:
+        raise ValueError(f"{text.strip()} is out of range ({_span(shortest)} to {_span(longest)})")
+    return value
+
+
+def _span(value: timedelta) -> str:
+    return f"{value.days}d" if value.days else f"{int(value.total_seconds() // 60)}m"
+
+
+def _url(text: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http:// or https:// URL")
+    return text.strip()
+
+
+def _database_url(text: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        driver = make_url(text).drivername
+    except ArgumentError:
+        raise ValueError("not a database URL (sqlite:///PATH or postgresql://USER@HOST/DB)") from None
+    if driver.split("+")[0] not in ("sqlite", "postgresql", "postgres"):
+        raise ValueError(f"unsupported database {driver!r} (sqlite:///PATH or postgresql://USER@HOST/DB)")
+    return text
+
+
+def _time_zone(text: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(text)
+    except (ValueError, KeyError):
+        raise ValueError(f"unknown time zone {text[:60]!r} (an IANA name such as Europe/Paris)") from None
+    return text
+
+
+def _whole_number(text: Any, low: int, high: int) -> int:
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise ValueError(f"must be a whole number from {low} to {high}")
+    return value
 
 
 def _convert(name: str, raw: Any) -> Any:
-    """Turn a raw env/TOML value into the field's type, or raise ConfigError."""
+    """Turn a raw env/TOML value into the field's type, or raise ConfigError naming the setting.
+
+    A secret's value never appears in the message.
+    """
     try:
         if name == "coordinators":
             items = raw if isinstance(raw, list) else str(raw).split(",")
-            return tuple(str(i).strip() for i in items if str(i).strip())
+            ids = tuple(str(i).strip() for i in items if str(i).strip())
+            for bad in (i for i in ids if not _COORDINATOR.match(i)):
+                raise ValueError(f"{bad[:60]!r} is not tg:USER_ID, @user:server or console:NAME")
+            return ids
         if name == "reminder_offsets":
             items = raw if isinstance(raw, list) else str(raw).split(",")
-            offsets = tuple(parse_duration(str(i)) for i in items if str(i).strip())
+            offsets = {_duration(name, str(i)) for i in items if str(i).strip()}
+            if not 1 <= len(offsets) <= OFFSETS_MAX:
+                raise ValueError(f"give 1 to {OFFSETS_MAX} durations, e.g. 24h,1h")
             return tuple(sorted(offsets, reverse=True))
-        if name == "need_escalate_after":
-            return parse_duration(str(raw))
+        if name in DURATION_BOUNDS:
+            return _duration(name, str(raw))
         if name == "rate_limit_per_minute":
-            return int(raw)
-        if name == "default_language" and str(raw) not in LANGUAGES:
+            return _whole_number(raw, 1, RATE_LIMIT_MAX)
+        text = str(raw)
+        if name == "default_language" and text not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
         if name == "network_timezone":
-            from zoneinfo import ZoneInfo
-
-            ZoneInfo(str(raw))
-        return str(raw)
+            return _time_zone(text)
+        if name == "log_level":
+            if text.upper() not in LOG_LEVELS:
+                raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+            return text.upper()
+        if name == "log_format" and text not in LOG_FORMATS:
+            raise ValueError(f"must be one of {', '.join(LOG_FORMATS)}")
+        if name == "database_url":
+            return _database_url(text)
+        if name in ("telegram_api_url", "matrix_homeserver"):
+            return _url(text)
+        if name == "telegram_token" and not _TELEGRAM_TOKEN.match(text.strip()):
+            raise ValueError("not a bot token (the 123456789:AA... form that @BotFather gives)")
+        if name == "matrix_user_id" and not _MATRIX_USER.match(text):
+            raise ValueError("not a Matrix user id (@name:server)")
+        if name == "matrix_command_prefix" and not (1 <= len(text) <= 3 and not any(c.isspace() for c in text)):
+            raise ValueError("must be 1 to 3 characters without spaces, e.g. !")
+        return text.strip() if name in ("telegram_token", "matrix_access_token") else text
     except (ValueError, KeyError) as exc:
         raise ConfigError(f"{PREFIX}{name.upper()}: {exc}") from None
 
 
 def load_settings(config_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Settings from the TOML file (keys in any case), overridden by the environment."""
+    """Settings from the TOML file (keys in any case), overridden by the environment.
+
+    Raises ConfigError naming the first bad setting.
+    """
+    settings, problems = _settings_and_problems(config_file, environ)
+    if problems or settings is None:
+        raise ConfigError(problems[0])
+    return settings
+
+
+def setting_problems(config_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Every bad setting, one message each (for ``coworkbot check``); empty when all are good."""
+    try:
+        return _settings_and_problems(config_file, environ)[1]
+    except ConfigError as exc:  # the file itself
+        return [str(exc)]
+
+
+def _settings_and_problems(config_file: str | Path | None,
+                           environ: Mapping[str, str] | None) -> tuple[Settings | None, list[str]]:
     environ = os.environ if environ is None else environ
     raw: dict[str, Any] = {}
     if config_file:
-        with open(config_file, "rb") as fh:
-            raw.update({k.lower(): v for k, v in tomllib.load(fh).items()})
+        try:
+            with open(config_file, "rb") as fh:
+                raw.update({k.lower(): v for k, v in tomllib.load(fh).items()})
+        except OSError as exc:
+            raise ConfigError(f"--config {config_file}: cannot read it ({exc.strerror or exc})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"--config {config_file}: not valid TOML ({exc})") from None
     for f in fields(Settings):
         value = environ.get(PREFIX + f.name.upper())
         if value not in (None, ""):
             raw[f.name] = value
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(raw) - known)
-    if unknown:
-        raise ConfigError(f"unknown setting(s): {', '.join(unknown)}")
-    return Settings(**{k: _convert(k, v) for k, v in raw.items()})
+    problems = [f"unknown setting(s): {', '.join(unknown)}"] if unknown else []
+    values = {}
+    for key in sorted(set(raw) & known):
+        try:
+            values[key] = _convert(key, raw[key])
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        return None, problems
+    settings = Settings(**values)
+    try:
+        _check_together(settings)
+    except ConfigError as exc:
+        return None, [str(exc)]
+    return settings, []
+
+
+def _check_together(settings: Settings) -> None:
+    """Settings that only work together: Matrix needs an account and a credential."""
+    if settings.matrix_homeserver and not settings.matrix_user_id:
+        raise ConfigError(f"{PREFIX}MATRIX_USER_ID: required with {PREFIX}MATRIX_HOMESERVER")
+    if settings.matrix_homeserver and not (settings.matrix_password or settings.matrix_access_token):
+        raise ConfigError(f"{PREFIX}MATRIX_PASSWORD: required with {PREFIX}MATRIX_HOMESERVER "
+                          f"(or {PREFIX}MATRIX_ACCESS_TOKEN)")

@@ -39,6 +39,10 @@ class UserError(Exception):
         self.kwargs = kwargs
 
 
+class Refusal(UserError):
+    """The speaker may not do this (their role): logged as ``refused`` rather than ``error``."""
+
+
 @dataclass
 class Context:
     """One command's world. Handlers read and write through ``session`` only.
@@ -96,7 +100,7 @@ class Context:
     def require_manager(self, space: Space) -> None:
         """Refuse unless the speaker manages ``space`` (coordinators manage every space)."""
         if space.id is None or not self.is_manager_of(space.id):
-            raise UserError("Only a manager of {space} can do that.", space=space.name)
+            raise Refusal("Only a manager of {space} can do that.", space=space.name)
 
     def zone(self, space: Space | None = None) -> ZoneInfo:
         """The time zone of ``space`` (default: this context's), else the network's."""
@@ -108,18 +112,33 @@ class Context:
         return reader_translator(self.session, self.settings, member)
 
     def post(self, chat: ChatRef, reply: Reply, *, kind: str = "message",
-             batch_id: int | None = None, dedupe_key: str | None = None) -> None:
-        """Send ``reply`` to another chat through the outbox, in this transaction."""
+             batch_id: int | None = None, dedupe_key: str | None = None,
+             author: Member | None = None, subject: Member | None = None,
+             recipient: Member | None = None) -> None:
+        """Send ``reply`` to another chat through the outbox, in this transaction.
+
+        ``author`` (who wrote or caused it), ``subject`` (who it is about) and
+        ``recipient`` (whose direct chat it goes to) are the members it
+        concerns: /forgetme deletes it with any of them, /mydata shows it.
+        """
         from bot.outbox import enqueue
 
         enqueue(self.session, chat, reply, kind=kind, batch_id=batch_id, dedupe_key=dedupe_key,
-                not_before=self.now)
+                not_before=self.now, author_id=author.id if author else None,
+                subject_id=subject.id if subject else None, recipient_id=recipient.id if recipient else None)
         self.outbox.append(chat)
 
     def post_to_member(self, member: Member, build: Callable[[Translator], Reply], *,
-                       kind: str = "dm", dedupe_key: str | None = None) -> None:
-        """DM another member, built in *their* language."""
-        self.post(direct_chat(member), build(self.translator_for(member)), kind=kind, dedupe_key=dedupe_key)
+                       kind: str = "dm", dedupe_key: str | None = None, about: Space | None = None,
+                       author: Member | None = None, subject: Member | None = None) -> None:
+        """DM another member (the row's recipient), built in *their* language.
+
+        ``about`` is the space the message is about: its language is the
+        fallback for a member with no language and no home space.
+        """
+        tr = reader_translator(self.session, self.settings, member, about)
+        self.post(direct_chat(member), build(tr), kind=kind, dedupe_key=dedupe_key,
+                  author=author, subject=subject, recipient=member)
 
 
 class Authority:

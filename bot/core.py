@@ -4,17 +4,21 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from bot import commands
+from bot.admin_rights import ADMIN_CHECK_TTL, ChatAdminCheck, ChatAdminRights
 from bot.config import Settings
-from bot.context import Authority, Context, Role, UserError, member_language
+from bot.context import Authority, Context, Refusal, Role, UserError, member_language
 from bot.i18n import N_, translator
 from bot.members import load_speaker, sync_chat_admin
 from bot.messages import Message, Reply
+from bot.sanitize import clean_message
 from storage.db import SessionFactory
 from storage.models import Space
 from storage.types import utcnow
@@ -22,6 +26,11 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 TEXT_MAX = 4000  # no command takes more; longer input is refused before parsing
+#: What became of the command being handled, for its log line (set where it is decided).
+_OUTCOME: ContextVar[str] = ContextVar("command_outcome", default="ok")
+#: Errors that mean "someone else wrote first": the whole message is handled again.
+CONFLICTS = (IntegrityError, OperationalError)
+CONFLICT_ATTEMPTS = 4
 
 
 class RateLimiter:
@@ -55,20 +64,47 @@ class Core:
     """Turns messages into replies. Adapters call :meth:`handle`; nothing else is shared.
 
     ``on_outbox`` is called after a commit that queued messages for other chats,
-    so the delivery worker can wake up at once.
+    so the delivery worker can wake up at once. ``chat_admin_checks`` (platform →
+    the adapter's ``is_chat_admin``) re-check manager rights that came from chat
+    admin status before a command uses them (see :mod:`bot.admin_rights`).
     """
 
     def __init__(self, settings: Settings, sessions: SessionFactory,
                  clock: Callable[[], datetime] = utcnow,
-                 on_outbox: Callable[[], None] | None = None) -> None:
+                 on_outbox: Callable[[], None] | None = None,
+                 chat_admin_checks: Mapping[str, ChatAdminCheck] | None = None,
+                 admin_check_ttl: float = ADMIN_CHECK_TTL) -> None:
         self.settings = settings
         self.sessions = sessions
         self.clock = clock
         self.on_outbox = on_outbox
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.admin_rights = ChatAdminRights(sessions, {} if chat_admin_checks is None else chat_admin_checks,
+                                            ttl=admin_check_ttl)
 
     async def handle(self, message: Message) -> list[Reply]:
-        """Answer one message. Never raises: errors become a localized reply."""
+        """Answer one message. Never raises: errors become a localized reply.
+
+        Each command is one INFO line: platform, command, outcome, latency. Never the text, a
+        name or an id: the log is kept longer than /forgetme reaches.
+        """
+        started = time.perf_counter()
+        _OUTCOME.set("ok")
+        replies = await self._answer(message)
+        parsed = None if message.sender.is_bot else parse_command(message.text.strip())
+        if parsed is not None:
+            name = parsed[0] if parsed[0] in commands.BY_NAME else "unknown"
+            outcome = _OUTCOME.get()
+            if outcome == "ok" and any(reply.error for reply in replies):
+                outcome = "error"
+            latency = round((time.perf_counter() - started) * 1000)
+            log.info("%s /%s %s %d ms", message.chat.platform, name, outcome, latency,
+                     extra={"platform": message.chat.platform, "command": name, "outcome": outcome,
+                            "latency_ms": latency})
+        return replies
+
+    async def _answer(self, message: Message) -> list[Reply]:
+        message = clean_message(message)  # before anything reads it: no NUL or control characters, NFC
         if message.sender.is_bot:
             return []
         text = message.text.strip()
@@ -76,17 +112,29 @@ class Core:
         if parsed is None:
             return [self._hint(message)] if message.chat.is_direct and text else []
         if not self.rate_limiter.allow((message.sender.platform, message.sender.user_id)):
+            _OUTCOME.set("refused")
             return [Reply(self._tr(message).t("You are sending commands too fast. Please wait a minute."), error=True)]
-        with self.sessions() as session:
-            try:
-                ctx = self._context(session, message)
-            except Exception:
-                session.rollback()
-                log.exception("could not build the context of a message")
-                return [Reply(self._tr(message).t("Something went wrong on my side. Please try again later."), error=True)]
-            return self._run(ctx, *parsed, too_long=len(text) > TEXT_MAX)
+        command = commands.BY_NAME.get(parsed[0])
+        if command is not None and command.uses_manager_rights:
+            await self._recheck_admin_rights(message)
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            with self.sessions() as session:
+                try:
+                    ctx = self._context(session, message)
+                    return self._run(ctx, *parsed, too_long=len(text) > TEXT_MAX)
+                except CONFLICTS as exc:
+                    # Another instance or thread wrote the same row first (a member's first two
+                    # messages, two check-ins at once): the database said no, so run it again.
+                    session.rollback()
+                    log.info("command retried after a write conflict (%s, attempt %d)", type(exc).__name__, attempt)
+                except Exception:
+                    session.rollback()
+                    log.exception("could not build the context of a message")
+                    break
+        return [Reply(self._tr(message).t("Something went wrong on my side. Please try again later."), error=True)]
 
     def _run(self, ctx: Context, name: str, args: str, too_long: bool) -> list[Reply]:
+        """Run one command in the context's transaction; a write conflict propagates (to be retried)."""
         command = commands.BY_NAME.get(name)
         try:
             if command is None:
@@ -94,12 +142,15 @@ class Core:
             if too_long:
                 raise UserError("That message is too long ({length} characters).", length=len(ctx.message.text))
             if command.role > Role.MEMBER and command.role > ctx.role:
-                raise UserError(_REFUSALS[command.role])
+                raise Refusal(_REFUSALS[command.role])
             result = command.handler(ctx, args)
             ctx.session.commit()
         except UserError as error:
             ctx.session.rollback()
+            _OUTCOME.set("refused" if isinstance(error, Refusal) else "error")
             return [Reply(ctx.t(error.msgid, **error.kwargs), error=True)]
+        except CONFLICTS:
+            raise
         except Exception:
             ctx.session.rollback()
             log.exception("command /%s failed", name)
@@ -113,7 +164,8 @@ class Core:
         speaker = load_speaker(session, message.sender, message.chat, now)
         member, linked = speaker.member, speaker.space
         if linked is not None:
-            sync_chat_admin(session, member, linked, message.sender_is_chat_admin, speaker.manager_source)
+            sync_chat_admin(session, member, linked, message.sender_is_chat_admin, speaker.manager_source,
+                            speaker.chat_link_id)
             if member.home_space_id is None:
                 member.home_space_id = linked.id  # first words in a space's chat: that is home until /start says otherwise
         space = linked or (session.get(Space, member.home_space_id) if member.home_space_id else None)
@@ -124,6 +176,13 @@ class Core:
             authority=Authority(session, member, space, self.settings),
             checkin_id=speaker.checkin_id,
         )
+
+    async def _recheck_admin_rights(self, message: Message) -> None:
+        """Before manager rights are used: drop those the platform no longer grants."""
+        try:
+            await self.admin_rights.recheck(message)
+        except Exception:  # noqa: BLE001 - the command still runs, on the rights as stored
+            log.exception("could not re-check chat admin rights")
 
     def _tr(self, message: Message):  # noqa: ANN202 - a Translator
         """A translator before the member is loaded (flood and crash replies)."""

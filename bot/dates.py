@@ -116,7 +116,10 @@ def parse_when(text: str, languages: Sequence[str], tz: ZoneInfo, now: datetime)
         # The first candidate (today, or this weekday) has passed: take the next occurrence.
         # dateutil's rrule steps in wall-clock time with the same tzinfo, so it is DST-safe.
         wall = rrulestr(plan.rrule, dtstart=wall).after(now, inc=True) or wall  # never None
-    start = _resolve_gap(wall, tz)
+    try:
+        start = _resolve_gap(wall, tz)
+    except OverflowError:  # 9999-12-31 23:59 west of UTC: no UTC datetime holds it; callers refuse it as too far
+        start = wall
     if start < now:
         return None
     return When(start=start, rrule=plan.rrule)

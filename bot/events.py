@@ -16,12 +16,13 @@ from babel.dates import get_day_names
 from markupsafe import Markup
 from sqlmodel import col, select
 
-from bot.context import Context, UserError, command_prefix, direct_chat, reader_translator
+from bot.context import Context, UserError, command_prefix
 from bot.dates import parse_when
 from bot.i18n import Translator, translator
 from bot.messages import Button, ChatRef, Reply
 from bot.reminders import next_occurrence, plan_event
 from bot.rsvp import event_by_id, going_count, rsvp_buttons
+from bot.sanitize import bounded_int, parse_id
 from bot.spaces import linked_chats
 from storage.models import Event, Member, Reminder, Rsvp, Space
 
@@ -29,10 +30,11 @@ TITLE_MAX = 200
 WHERE_MAX = 200
 CAPACITY_MAX = 10000
 LIST_MAX = 20
+HORIZON_YEARS = 2  # no event further ahead: "9999-12-31" is a typo or a test of the bot, not a plan
 USAGE = "TITLE | WHEN [| WHERE] [| network] [| max N]"
 # "network" in each language; not Spanish "red", which is also a room name ("Red").
 NETWORK_WORDS = frozenset("network réseau reseau rete δίκτυο δικτυο mreža mreza netzwerk omrežje omrezje".split())
-_CAPACITY = re.compile(r"(?:max\.?|máx\.?|capacity|cap)?\s*:?\s*(\d{1,6})", re.IGNORECASE)
+_CAPACITY = re.compile(r"(?:max\.?|máx\.?|capacity|cap)?\s*:?\s*(\d+)", re.IGNORECASE)
 _BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
@@ -47,8 +49,8 @@ def parse_fields(args: str) -> tuple[str, str, str, bool, int | None]:
         if field.lower() in NETWORK_WORDS:
             network = True
         elif match:
-            capacity = int(match.group(1))
-            if not 1 <= capacity <= CAPACITY_MAX:
+            capacity = bounded_int(match.group(1), CAPACITY_MAX)
+            if not capacity:
                 raise UserError("A capacity is between 1 and {max} people.", max=CAPACITY_MAX)
         elif field and not where:
             where = field
@@ -61,6 +63,14 @@ def parse_fields(args: str) -> tuple[str, str, str, bool, int | None]:
         raise UserError("A place is limited to {limit} characters (yours has {length}).",
                         limit=WHERE_MAX, length=len(where))
     return title, when, where, network, capacity
+
+
+def years_later(moment: datetime, years: int) -> datetime:
+    """The same instant ``years`` later (29 February becomes 28 February)."""
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:
+        return moment.replace(year=moment.year + years, day=28)
 
 
 def describe_recurrence(tr: Translator, rrule: str) -> str:
@@ -104,6 +114,8 @@ def create_event(ctx: Context, args: str) -> Reply:
     if when is None:
         raise UserError("I could not read “{when}” as a future date and time. Try “friday 18:00”, "
                         "“tomorrow at 6pm” or “every monday 9:00”.", when=when_text[:100])
+    if when.start > years_later(ctx.now, HORIZON_YEARS):
+        raise UserError("An event can be at most {years} years ahead.", years=HORIZON_YEARS)
     event = Event(space_id=space.id, creator_id=ctx.member.id, title=title, location=where,
                   starts_at=when.start, rrule=when.rrule, network=network, capacity=capacity,
                   status="pending", created_at=ctx.now)
@@ -120,8 +132,8 @@ def create_event(ctx: Context, args: str) -> Reply:
 def confirm_event(ctx: Context, args: str) -> Reply:
     """/confirm ID [no]: schedule (announce, plan reminders) or discard a pending event."""
     raw, _, answer = args.strip().partition(" ")
-    raw = raw.lstrip("#")
-    event = ctx.session.get(Event, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    event_id = parse_id(raw)
+    event = ctx.session.get(Event, event_id) if event_id else None
     if event is None or event.creator_id != ctx.member.id or event.status not in ("pending", "confirmed"):
         raise UserError("There is nothing to confirm with that number.")
     if event.status == "confirmed":
@@ -207,7 +219,7 @@ def cancel_event(ctx: Context, args: str) -> Reply:
     """/cancel_event ID: attendees are told by DM, the chats are told, no reminder follows."""
     if not args.strip():
         raise UserError("Usage: {p}cancel_event ID")
-    event = event_by_id(ctx.session, args)
+    event = event_by_id(ctx, args)
     space = ctx.session.get(Space, event.space_id)
     assert space is not None
     ctx.require_manager(space)
@@ -232,8 +244,8 @@ def cancel_event(ctx: Context, args: str) -> Reply:
         .order_by(col(Member.id))
     ).all()
     for member in attendees:
-        ctx.post(direct_chat(member), notice(reader_translator(ctx.session, ctx.settings, member, space)), kind="event",
-                 dedupe_key=f"event:{event.id}:cancel:dm:{member.id}")
+        ctx.post_to_member(member, notice, kind="event", dedupe_key=f"event:{event.id}:cancel:dm:{member.id}",
+                           about=space)
     for chat, chat_space in audience(ctx, event):
         tr = translator(chat_space.language, command_prefix(chat.platform, ctx.settings))
         ctx.post(chat, notice(tr), kind="event", dedupe_key=f"event:{event.id}:cancel:{chat.platform}:{chat.chat_id}")

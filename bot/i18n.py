@@ -16,14 +16,17 @@ import gettext
 import io
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
 from markupsafe import Markup
 
 from bot.config import LANGUAGES
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+#: The ``locales`` package's data: found where the package is installed (a wheel carries it),
+#: so a plain ``pip install`` works from any folder.
+LOCALES_DIR: Traversable = files("locales")
 #: Keywords that mark translatable strings for extraction (see bot.i18n_catalogues).
 KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "UserError": None}
 
@@ -41,7 +44,9 @@ def _gettext(lang: str) -> gettext.NullTranslations:
     from babel.messages.pofile import read_po
 
     merged = Catalog(locale=lang)
-    for po_path in sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po")):
+    folder = LOCALES_DIR / lang / "LC_MESSAGES"
+    po_files = [p for p in folder.iterdir() if p.name.endswith(".po")] if folder.is_dir() else []
+    for po_path in sorted(po_files, key=lambda p: p.name):
         with po_path.open("rb") as fh:
             catalog = read_po(fh, locale=lang)
         for message in catalog:

@@ -15,9 +15,12 @@ from babel.messages.extract import extract_from_file
 from babel.messages.pofile import read_po, write_po
 
 from bot.config import LANGUAGES
-from bot.i18n import KEYWORDS, LOCALES_DIR
+from bot.i18n import KEYWORDS
 
-ROOT = LOCALES_DIR.parent
+# A developer tool: it reads the sources and rewrites the catalogues of a checkout, so it works on
+# the checkout's folders (bot.i18n reads the installed package data, which may be elsewhere).
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES_DIR = ROOT / "locales"
 SOURCES = ("bot", "adapters")
 
 Msgid = str | tuple[str, str]

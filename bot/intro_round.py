@@ -211,12 +211,14 @@ def run_round(session: Session, now: datetime, settings: Settings, seed: int | N
             reader = members[me.id]
             reply = round_invitation(translator_of(reader), intro_id, members[other.id].display_name,
                                      spaces.get(other.space_id), sorted(other.skills), sorted(other.needs))
-            messages.append(outbox_values(_dm(reader), reply, kind="intro", dedupe_key=f"intro:{intro_id}:{reader.id}", not_before=now))
+            messages.append(outbox_values(_dm(reader), reply, kind="intro", dedupe_key=f"intro:{intro_id}:{reader.id}",
+                                          not_before=now, subject_id=other.id, recipient_id=reader.id))
     for person in alone:
         reader = members[person.id]
         reply = Reply(translator_of(reader).t("This week's introduction round found nobody new for you, sorry. "
                                               "You stay in for the next round."))
-        messages.append(outbox_values(_dm(reader), reply, kind="intro", dedupe_key=f"intro-alone:{record.id}:{reader.id}", not_before=now))
+        messages.append(outbox_values(_dm(reader), reply, kind="intro", not_before=now, recipient_id=reader.id,
+                                      dedupe_key=f"intro-alone:{record.id}:{reader.id}"))
     if messages:
         # Core insert: the ORM's per-row bookkeeping is most of the cost of 20,000 rows.
         session.connection().execute(insert(OutboxMessage.__table__), messages)  # type: ignore[attr-defined]

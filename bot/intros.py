@@ -8,23 +8,21 @@ with ``/intro msg ID TEXT`` instead of pretending a contact exists.
 """
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from functools import lru_cache
 
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
-from bot.context import Context, UserError, direct_chat, reader_translator
+from bot.context import Context, UserError
 from bot.i18n import N_, Translator
 from bot.members import display
 from bot.messages import Button, Reply
+from bot.sanitize import parse_id
 from bot.skills import labels, member_tags
 from storage.models import Introduction, Member, NeedRequest, Space
 
 MESSAGE_MAX = 1000
 PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": "Console"}
-ID = re.compile(r"[0-9]{1,9}")  # ids fit a 32-bit column; longer digits are not ids
 USAGE = N_("Usage: {p}intro on|off, {p}intro yes|no ID, {p}intro msg ID TEXT")
 
 
@@ -71,14 +69,7 @@ def ask_for_answer(ctx: Context, intro: Introduction, *, asked: Member, other: M
         lines.append(tr.t("Would you like to be introduced? Contacts are shared only if you both say yes."))
         return Reply("\n".join(lines), buttons=answer_buttons(tr, intro.id))
 
-    _post_to(ctx, asked, build, dedupe_key=f"intro:{intro.id}:{asked.id}")
-
-
-def _post_to(ctx: Context, member: Member, build: Callable[[Translator], Reply], *, kind: str = "intro",
-             dedupe_key: str | None = None) -> None:
-    """DM ``member`` in their language (falling back to their home space's, not the default)."""
-    tr = reader_translator(ctx.session, ctx.settings, member)
-    ctx.post(direct_chat(member), build(tr), kind=kind, dedupe_key=dedupe_key)
+    ctx.post_to_member(asked, build, kind="intro", dedupe_key=f"intro:{intro.id}:{asked.id}", subject=other)
 
 
 def intro_command(ctx: Context, args: str) -> Reply:
@@ -94,9 +85,10 @@ def intro_command(ctx: Context, args: str) -> Reply:
     if not words:
         state = ctx.t("on") if ctx.member.consent_intros else ctx.t("off")
         return Reply(ctx.t("Introduction rounds: {state}. Change with {p}intro on|off.", state=state))
-    if len(words) < 2 or not ID.fullmatch(words[1].lstrip("#")):
+    intro_id = parse_id(words[1]) if len(words) >= 2 else None
+    if intro_id is None:
         raise UserError(USAGE)
-    intro = _my_intro(ctx, int(words[1].lstrip("#")))
+    intro = _my_intro(ctx, intro_id, words[1])
     if verb in ("yes", "no") and len(words) == 2:
         return _answer(ctx, intro, verb)
     if verb == "msg" and len(words) == 3:
@@ -104,10 +96,10 @@ def intro_command(ctx: Context, args: str) -> Reply:
     raise UserError(USAGE)
 
 
-def _my_intro(ctx: Context, intro_id: int) -> Introduction:
-    intro = ctx.session.get(Introduction, intro_id)
+def _my_intro(ctx: Context, intro_id: int, typed: str) -> Introduction:
+    intro = ctx.session.get(Introduction, intro_id) if intro_id else None
     if intro is None or ctx.member.id not in (intro.member_a_id, intro.member_b_id):
-        raise UserError(N_("You have no introduction #{id}."), id=intro_id)
+        raise UserError(N_("You have no introduction #{id}."), id=typed.lstrip("#")[:20])
     return intro
 
 
@@ -130,16 +122,16 @@ def _answer(ctx: Context, intro: Introduction, answer: str) -> Reply:
     ctx.session.add(intro)
     if answer == "no":
         if getattr(intro, theirs) == "yes":
-            _post_to(ctx, other, lambda tr: Reply(tr.t(
+            ctx.post_to_member(other, lambda tr: Reply(tr.t(
                 "The introduction with {name} will not go ahead this time. Thank you!",
-                name=ctx.member.display_name)))
+                name=ctx.member.display_name)), kind="intro", subject=ctx.member)
         return Reply(ctx.t("All right, I will not introduce you to {name}.", name=other.display_name))
     if getattr(intro, theirs) != "yes":
         return Reply(ctx.t("Thanks! I will share your contacts as soon as {name} says yes too.",
                            name=other.display_name))
     intro.completed_at = ctx.now
-    _post_to(ctx, other, lambda tr: _done(tr, intro, reader=other, other=ctx.member),
-             dedupe_key=f"intro-done:{intro.id}:{other.id}")
+    ctx.post_to_member(other, lambda tr: _done(tr, intro, reader=other, other=ctx.member), kind="intro",
+                       dedupe_key=f"intro-done:{intro.id}:{other.id}", subject=ctx.member)
     return _done(ctx.tr, intro, reader=ctx.member, other=other)
 
 
@@ -180,7 +172,7 @@ def _relay(ctx: Context, intro: Introduction, text: str) -> Reply:
         raise UserError(N_("A message is limited to {limit} characters (yours has {length})."),
                         limit=MESSAGE_MAX, length=len(text))
     other = _other(ctx.session, intro, ctx.member)
-    _post_to(ctx, other, lambda tr: _relayed(tr, intro, ctx.member, text), kind="relay")
+    ctx.post_to_member(other, lambda tr: _relayed(tr, intro, ctx.member, text), kind="relay", author=ctx.member)
     return Reply(ctx.t("Sent to {name}.", name=other.display_name))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam, delete, or_
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from bot.config import LANGUAGES, Settings
@@ -41,8 +43,8 @@ _MEMBER = (
     .where(Member.platform == bindparam("platform"), Member.user_id == bindparam("user_id"))
 )
 _MANAGED = select(Manager.space_id, Manager.source).where(Manager.member_id == bindparam("member_id"))
-_CHAT_SPACE = (
-    select(Space).join(ChatLink, ChatLink.space_id == Space.id)  # type: ignore[arg-type]
+_CHAT_LINK = (  # a chat's space and the id of its link
+    select(Space, ChatLink.id).join(ChatLink, ChatLink.space_id == Space.id)  # type: ignore[arg-type]
     .where(ChatLink.platform == bindparam("platform"), ChatLink.chat_id == bindparam("chat_id"))
 )
 LAST_SEEN_PRECISION = timedelta(minutes=10)  # fine enough for "active members", saves a write per command
@@ -53,7 +55,7 @@ _MANAGER_SOURCE = (  # how the speaker manages the chat's space, if they do
     .correlate(Member, Space).scalar_subquery()
 )
 _MEMBER_IN_CHAT = (  # the speaker and, in the same round trip, the chat's space and their role there
-    select(Member, _OPEN_STAY, Space, _MANAGER_SOURCE)
+    select(Member, _OPEN_STAY, Space, _MANAGER_SOURCE, ChatLink.id)
     .select_from(Member)
     .outerjoin(ChatLink, (ChatLink.platform == bindparam("platform"))  # type: ignore[arg-type]
                & (ChatLink.chat_id == bindparam("chat_id")))
@@ -65,13 +67,14 @@ _MEMBER_IN_CHAT = (  # the speaker and, in the same round trip, the chat's space
 @dataclass
 class Speaker:
     """Who sent a message, read in one round trip: the member, the chat's space,
-    how they manage it (``appointed``, ``chat_admin`` or None) and the id of their
-    current check-in, if any."""
+    how they manage it (``appointed``, ``chat_admin`` or None), the id of their
+    current check-in, if any, and the id of the chat's link to its space."""
 
     member: Member
     space: Space | None
     manager_source: str | None
     checkin_id: int | None
+    chat_link_id: int | None = None
 
 
 def load_speaker(session: Session, sender: Sender, chat: ChatRef, now: datetime) -> Speaker:
@@ -89,15 +92,14 @@ def load_speaker(session: Session, sender: Sender, chat: ChatRef, now: datetime)
     else:
         row = session.exec(_MEMBER_IN_CHAT, params={**params, "chat_id": chat.chat_id}).first()
         if row:
-            speaker.member, speaker.checkin_id, speaker.space, speaker.manager_source = row
+            speaker.member, speaker.checkin_id, speaker.space, speaker.manager_source, speaker.chat_link_id = row
         else:
-            speaker.space = chat_space(session, chat.platform, chat.chat_id)
+            linked = session.exec(_CHAT_LINK, params={"platform": chat.platform, "chat_id": chat.chat_id}).first()
+            if linked:
+                speaker.space, speaker.chat_link_id = linked
     member = speaker.member
     if member is None:
-        first = sender.platform == "console" and not session.exec(select(func.count()).select_from(Member)).one()
-        member = speaker.member = Member(platform=sender.platform, user_id=sender.user_id, is_coordinator=first,
-                                         created_at=now, last_seen_at=now)
-        session.add(member)
+        member = speaker.member = _create_member(session, sender, now)
     name = (sender.display_name or sender.user_id)[:255]
     handle = sender.handle[:255] if sender.handle else None
     language = sender.language[:16] if sender.language else member.platform_language
@@ -105,9 +107,20 @@ def load_speaker(session: Session, sender: Sender, chat: ChatRef, now: datetime)
         member.display_name, member.handle, member.platform_language = name, handle, language
     if now - member.last_seen_at >= LAST_SEEN_PRECISION:
         member.last_seen_at = now
-    if member.id is None:
-        session.flush()
     return speaker
+
+
+def _create_member(session: Session, sender: Sender, now: datetime) -> Member:
+    """A member's first message: an upsert on (platform, user_id), so two first messages
+    at once (two instances, two threads) make one member and both get answered."""
+    first = sender.platform == "console" and not session.exec(select(func.count()).select_from(Member)).one()
+    table = Member.__table__  # type: ignore[attr-defined]
+    insert = postgresql_insert if session.connection().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(table).values(platform=sender.platform, user_id=sender.user_id, is_coordinator=first,
+                                         created_at=now, last_seen_at=now)
+                    .on_conflict_do_nothing(index_elements=["platform", "user_id"]))
+    return session.exec(select(Member).where(Member.platform == sender.platform,
+                                             Member.user_id == sender.user_id)).one()
 
 
 def is_coordinator(member: Member, settings: Settings) -> bool:
@@ -123,17 +136,24 @@ def managed_spaces(session: Session, member: Member) -> dict[int, str]:
     return dict(session.exec(_MANAGED, params={"member_id": member.id}).all())
 
 
-def sync_chat_admin(session: Session, member: Member, space: Space, is_admin: bool, source: str | None) -> None:
+def sync_chat_admin(session: Session, member: Member, space: Space, is_admin: bool, source: str | None,
+                    chat_link_id: int | None = None) -> None:
     """Record what the platform says about admin rights in a linked chat.
 
     Stored, so a manager keeps the role in direct chats with the bot; an admin
     who lost the right loses the role, an appointed manager keeps it.
     ``source`` is how the member manages ``space`` now (see :func:`load_speaker`).
+    The right names the chat link that gave it: unlinking that chat deletes it
+    (foreign key cascade), and only that chat (or a right recorded before links
+    were kept) can take it back here; :mod:`bot.admin_rights` re-checks it elsewhere.
     """
     if is_admin and source is None:
-        session.add(Manager(space_id=space.id, member_id=member.id, source="chat_admin"))
+        session.add(Manager(space_id=space.id, member_id=member.id, source="chat_admin", chat_link_id=chat_link_id))
     elif not is_admin and source == "chat_admin":
-        session.execute(delete(Manager).where(Manager.space_id == space.id, Manager.member_id == member.id))  # type: ignore[arg-type]
+        session.execute(delete(Manager).where(
+            Manager.space_id == space.id, Manager.member_id == member.id,  # type: ignore[arg-type]
+            or_(Manager.chat_link_id == chat_link_id, Manager.chat_link_id.is_(None)),  # type: ignore[union-attr]
+        ))
 
 
 def display(member: Member) -> str:
@@ -207,7 +227,8 @@ def _onboarding(ctx: Context) -> Reply:
 
 def chat_space(session: Session, platform: str, chat_id: str) -> Space | None:
     """The space a chat is linked to, if any."""
-    return session.exec(_CHAT_SPACE, params={"platform": platform, "chat_id": chat_id}).first()
+    row = session.exec(_CHAT_LINK, params={"platform": platform, "chat_id": chat_id}).first()
+    return row[0] if row else None
 
 
 def find_member(session: Session, platform: str, who: str) -> Member:

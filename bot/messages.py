@@ -79,6 +79,9 @@ class Reply:
     file: Attachment | None = None
     #: True when the command was refused or its input rejected (nothing changed).
     error: bool = False
+    #: The same for every attempt to send this reply (the outbox row's id), so a platform
+    #: with idempotent sends (Matrix transaction ids) drops a resend after a crash.
+    key: str | None = None
 
 
 @dataclass(frozen=True)

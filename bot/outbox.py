@@ -28,22 +28,34 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.messages import Adapter, Attachment, Button, ChatRef, DeliveryError, Reply, RetryAfter
+from bot.messages import Adapter, Attachment, Button, ChatRef, DeliveryError, Reply, RetryAfter, Sender
 from storage.db import SessionFactory
-from storage.models import OutboxMessage
+from storage.models import Member, OutboxMessage
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+#: How long a claimed row is a worker's: longer than any send takes, short enough for a failover.
+LEASE = timedelta(seconds=30)
 BACKOFF_BASE = timedelta(seconds=2)
 
 
 def outbox_values(chat: ChatRef, reply: Reply, *, kind: str = "message", batch_id: int | None = None,
-                  dedupe_key: str | None = None, not_before: datetime | None = None) -> dict[str, Any]:
-    """The column values of an outbox row for ``reply`` to ``chat`` (also for bulk INSERTs)."""
+                  dedupe_key: str | None = None, not_before: datetime | None = None,
+                  author_id: int | None = None, subject_id: int | None = None,
+                  recipient_id: int | None = None) -> dict[str, Any]:
+    """The column values of an outbox row for ``reply`` to ``chat`` (also for bulk INSERTs).
+
+    ``author_id`` (who wrote or caused it), ``subject_id`` (who it is about) and
+    ``recipient_id`` (whose direct chat it goes to) are the members the row
+    concerns: /mydata and /forgetme find it by them, never by its text.
+    """
     now = utcnow()
     return {
+        "author_id": author_id,
+        "subject_id": subject_id,
+        "recipient_id": recipient_id,
         "platform": chat.platform,
         "chat_id": chat.chat_id,
         "is_direct": chat.is_direct,
@@ -63,18 +75,29 @@ def outbox_values(chat: ChatRef, reply: Reply, *, kind: str = "message", batch_i
 
 def enqueue(session: Session, chat: ChatRef, reply: Reply, *, kind: str = "message",
             batch_id: int | None = None, dedupe_key: str | None = None,
-            not_before: datetime | None = None) -> OutboxMessage:
-    """Add a message to the outbox within the caller's transaction."""
-    row = OutboxMessage(**outbox_values(chat, reply, kind=kind, batch_id=batch_id,
-                                        dedupe_key=dedupe_key, not_before=not_before))
+            not_before: datetime | None = None, author_id: int | None = None,
+            subject_id: int | None = None, recipient_id: int | None = None) -> OutboxMessage:
+    """Add a message to the outbox within the caller's transaction (concerns: see :func:`outbox_values`)."""
+    row = OutboxMessage(**outbox_values(chat, reply, kind=kind, batch_id=batch_id, dedupe_key=dedupe_key,
+                                        not_before=not_before, author_id=author_id, subject_id=subject_id,
+                                        recipient_id=recipient_id))
     session.add(row)
     return row
 
 
-def store_for_retry(sessions: SessionFactory, chat: ChatRef, reply: Reply) -> None:
-    """A direct reply the platform refused for now: the outbox sends it later, so nothing is lost."""
+def store_for_retry(sessions: SessionFactory, chat: ChatRef, reply: Reply, sender: Sender | None = None) -> None:
+    """A direct reply the platform refused for now: the outbox sends it later, so nothing is lost.
+
+    The reply answers ``sender``'s command, so the row is theirs (its author,
+    and its recipient in a direct chat).
+    """
     with sessions() as session:
-        enqueue(session, chat, reply, kind="reply")
+        member_id = None
+        if sender is not None:
+            member_id = session.exec(select(Member.id).where(
+                Member.platform == sender.platform, Member.user_id == sender.user_id)).first()
+        enqueue(session, chat, reply, kind="reply", author_id=member_id,
+                recipient_id=member_id if chat.is_direct else None)
         session.commit()
 
 
@@ -82,7 +105,9 @@ def as_reply(row: OutboxMessage) -> Reply:
     """The reply a stored row stands for."""
     buttons = [[Button(b["label"], b["command"]) for b in line] for line in row.buttons]
     file = Attachment(row.file_name, row.file_data or b"") if row.file_name else None
-    return Reply(text=row.text, buttons=buttons, file=file)
+    # The row's id and creation time: stable across retries, never reused by a new database.
+    key = f"{row.id}-{int(row.created_at.timestamp() * 1_000_000)}"
+    return Reply(text=row.text, buttons=buttons, file=file, key=key)
 
 
 class _Window:
@@ -203,17 +228,33 @@ class DeliveryWorker:
         self._round = asyncio.Lock()
         self._closed = False
 
-    def due(self, session: Session, platform: str) -> list[OutboxMessage]:
-        """Pending rows of ``platform`` whose time has come, oldest first."""
-        query = (
-            select(OutboxMessage)
-            .where(OutboxMessage.status == "pending")
-            .where(OutboxMessage.next_attempt_at <= self.clock())
-            .where(OutboxMessage.platform == platform)
+    def claim(self, session: Session, platform: str) -> list[OutboxMessage]:
+        """Take the due pending rows of ``platform``, oldest first, for one lease.
+
+        One statement marks them (their ``next_attempt_at`` moves a lease ahead)
+        and returns them, and on PostgreSQL ``SKIP LOCKED`` passes over rows
+        another worker is claiming: two workers never hold the same row. A
+        worker that dies mid-send leaves its rows due again when the lease ends.
+        """
+        now = self.clock()
+        due = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+                   OutboxMessage.platform == platform)
             .order_by(OutboxMessage.id)  # type: ignore[arg-type]
             .limit(self.batch_size)
+            .with_for_update(skip_locked=True)
         )
-        return list(session.exec(query))
+        claim = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+            .values(next_attempt_at=now + LEASE)
+            .returning(OutboxMessage)
+            .execution_options(synchronize_session=False)
+        )
+        rows = sorted(session.scalars(claim).all(), key=lambda row: row.id or 0)
+        session.commit()
+        return rows
 
     async def deliver_due(self) -> int:
         """One round over every platform; returns how many rows were sent."""
@@ -232,7 +273,7 @@ class DeliveryWorker:
 
     async def _deliver_lane(self, platform: str) -> int:
         with self.sessions() as session:
-            rows = self.due(session, platform)
+            rows = self.claim(session, platform)
         pacer: SendPacer | None = getattr(self.adapters[platform], "pacer", None)
         slots = asyncio.Semaphore(self.concurrency)
         busy: set[str] = set()
@@ -240,7 +281,8 @@ class DeliveryWorker:
         for row in rows:
             chat = ChatRef(row.platform, row.chat_id, row.is_direct)
             if chat.chat_id in busy:
-                continue  # next round, after the one before it
+                self._save(row.id, next_attempt_at=self.clock())  # due again next round, after the one before it
+                continue
             wait = pacer.chat_wait(chat) if pacer else 0.0
             if wait > 0:
                 self._save(row.id, next_attempt_at=self.clock() + timedelta(seconds=wait))
@@ -269,14 +311,16 @@ class DeliveryWorker:
             return False
         finally:
             slots.release()
-        self._save(row.id, status="sent", sent_at=self.clock(), attempts=row.attempts + 1, last_error=None)
+        # A sent row is never sent again, so its file (a /mydata export, a chart) is dropped at once.
+        self._save(row.id, status="sent", sent_at=self.clock(), attempts=row.attempts + 1, last_error=None,
+                   file_data=None)
         return True
 
     def _failed(self, row: OutboxMessage, reason: str, *, permanent: bool) -> None:
         attempts = row.attempts + 1
         if permanent or attempts >= MAX_ATTEMPTS:
             log.warning("outbox row %s failed for good: %s", row.id, reason)
-            self._save(row.id, status="failed", attempts=attempts, last_error=reason[:500])
+            self._save(row.id, status="failed", attempts=attempts, last_error=reason[:500], file_data=None)
         else:
             retry_at = self.clock() + BACKOFF_BASE * (2 ** (attempts - 1))
             self._save(row.id, attempts=attempts, next_attempt_at=retry_at, last_error=reason[:500])

@@ -191,7 +191,7 @@ def _handle_one(session: Session, settings: Settings, reminder_id: int, now: dat
     for member in going:
         tr = reader_translator(session, settings, member, space)
         enqueue(session, direct_chat(member), reminder_reply(tr, event, space, reminder, late), kind="reminder",
-                dedupe_key=f"reminder:{reminder_id}:dm:{member.id}", not_before=now)
+                dedupe_key=f"reminder:{reminder_id}:dm:{member.id}", not_before=now, recipient_id=member.id)
     return "sent"
 
 
@@ -229,6 +229,8 @@ def schedule_reminders(runtime: Runtime) -> None:
     async def run_pass() -> None:
         now = utcnow()
         result = reminder_pass(runtime.sessions, runtime.settings, now)
+        if result.sent or result.skipped:
+            log.info("reminders: %d sent, %d skipped", result.sent, result.skipped)
         if result.sent:
             runtime.worker.wakeup.set()
         schedule_next(result, now)

@@ -8,7 +8,6 @@ ask is a ``NeedAsk`` row, which is what guarantees nobody is asked twice.
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,9 +15,10 @@ from sqlalchemy import exists, func, or_
 from sqlmodel import Session, col, select
 
 from bot.config import Settings
-from bot.context import Context, UserError, direct_chat, reader_translator
+from bot.context import Context, Refusal, UserError, direct_chat, reader_translator
 from bot.i18n import N_, Translator
 from bot.messages import Button, ChatRef, Reply
+from bot.sanitize import parse_id
 from bot.outbox import enqueue
 from bot.scheduler import Scheduler
 from bot.skills import labels
@@ -31,8 +31,7 @@ REQUEST_MAX = 1000
 ASK_LIMIT = 25  # members asked per stage: enough to find help, not a mass mailing
 LIST_LIMIT = 15
 ESCALATION_CHECK_SECONDS = 300
-ID = re.compile(r"[0-9]{1,9}")  # ids fit a 32-bit column; longer digits are not ids
-Post = Callable[..., None]  # (chat, reply, kind=..., dedupe_key=...) → queued in this transaction
+Post = Callable[..., None]  # as Context.post: (chat, reply, kind=..., recipient=...) → queued in this transaction
 
 
 def matching_members(session: Session, request: NeedRequest, *, same_space: bool,
@@ -71,7 +70,7 @@ def ask_members(session: Session, settings: Settings, request: NeedRequest, memb
         session.add(NeedAsk(request_id=request.id, member_id=member.id, asked_at=now))
         tr = reader_translator(session, settings, member)
         post(direct_chat(member), _ask_reply(tr, request, requester, space), kind="need",
-             dedupe_key=f"need:{request.id}:{member.id}")
+             dedupe_key=f"need:{request.id}:{member.id}", subject=requester, recipient=member)
     return len(members)
 
 
@@ -126,8 +125,11 @@ def escalate_due(sessions: SessionFactory, now: datetime, settings: Settings) ->
     count = 0
     with sessions() as session:
 
-        def post(chat: ChatRef, reply: Reply, **kwargs: object) -> None:
-            enqueue(session, chat, reply, not_before=now, **kwargs)  # type: ignore[arg-type]
+        def post(chat: ChatRef, reply: Reply, *, subject: Member | None = None, recipient: Member | None = None,
+                 **kwargs: object) -> None:
+            enqueue(session, chat, reply, not_before=now,  # type: ignore[arg-type]
+                    subject_id=subject.id if subject else None, recipient_id=recipient.id if recipient else None,
+                    **kwargs)
 
         for request in session.exec(query).all():
             members = matching_members(session, request, same_space=False)
@@ -140,7 +142,7 @@ def escalate_due(sessions: SessionFactory, now: datetime, settings: Settings) ->
                 post(direct_chat(requester), Reply(tr.tn(
                     "Nobody has offered help on request #{id} yet, so I asked {n} member of other spaces.",
                     "Nobody has offered help on request #{id} yet, so I asked {n} members of other spaces.",
-                    asked, id=request.id)), kind="need")
+                    asked, id=request.id)), kind="need", recipient=requester)
             count += 1
         session.commit()
     return count
@@ -178,11 +180,12 @@ def needs(ctx: Context, args: str) -> Reply:
 def open_request(ctx: Context, args: str, usage: str) -> NeedRequest:
     """The open request whose id is ``args``, or a clear error."""
     text = args.strip().lstrip("#")
-    if not ID.fullmatch(text):
+    request_id = parse_id(text)
+    if request_id is None:
         raise UserError(usage)
-    request = ctx.session.get(NeedRequest, int(text))
+    request = ctx.session.get(NeedRequest, request_id) if request_id else None
     if request is None or request.status != "open":
-        raise UserError(N_("There is no open request #{id}."), id=text[:12])
+        raise UserError(N_("There is no open request #{id}."), id=text[:20])
     return request
 
 
@@ -213,7 +216,7 @@ def resolve(ctx: Context, args: str) -> Reply:
     """/resolve ID: the requester, or a manager of the request's space, closes it."""
     request = open_request(ctx, args, N_("Usage: {p}resolve ID"))
     if request.requester_id != ctx.member.id and not ctx.is_manager_of(request.space_id):
-        raise UserError(N_("Only the person who asked, or a manager of their space, can close request #{id}."),
+        raise Refusal(N_("Only the person who asked, or a manager of their space, can close request #{id}."),
                         id=request.id)
     request.status, request.resolved_at = "resolved", ctx.now
     ctx.session.add(request)

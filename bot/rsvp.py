@@ -15,7 +15,9 @@ from sqlmodel import Session, col, func, select
 from bot.context import Context, UserError, direct_chat, reader_translator
 from bot.i18n import Translator
 from bot.messages import Button, Reply
+from bot.sanitize import parse_id
 from bot.reminders import next_occurrence
+from storage.db import lock_row
 from storage.models import Event, Member, Rsvp, Space
 
 # The answer words people type in the network's languages (buttons send yes/maybe/no).
@@ -36,13 +38,27 @@ def rsvp_buttons(tr: Translator, event_id: int) -> list[list[Button]]:
     ]]
 
 
-def event_by_id(session: Session, text: str) -> Event:
-    """The event a user named by its number, or a clear error (pending and discarded ones are hidden)."""
-    raw = text.strip().lstrip("#")
-    event = session.get(Event, int(raw)) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
-    if event is None or event.status not in ("confirmed", "cancelled"):
-        raise UserError("There is no event #{id}. See {p}events.", id=raw[:20] or "?")
+def event_by_id(ctx: Context, text: str) -> Event:
+    """The event a user named by its number, or a clear error.
+
+    Pending and discarded events are hidden, and so are those the member cannot
+    reach (:func:`can_reach`): with the very answer a bad id gets, so that the
+    answer does not tell another space's events exist.
+    """
+    event_id = parse_id(text)
+    event = ctx.session.get(Event, event_id) if event_id else None
+    if event is None or event.status not in ("confirmed", "cancelled") or not can_reach(ctx, event):
+        raise UserError("There is no event #{id}. See {p}events.", id=text.strip().lstrip("#")[:20] or "?")
     return event
+
+
+def can_reach(ctx: Context, event: Event) -> bool:
+    """Network events, and those of the chat's space, the member's home space and the spaces they manage."""
+    if event.network or event.space_id == ctx.member.home_space_id:
+        return True
+    if ctx.chat_space is not None and event.space_id == ctx.chat_space.id:
+        return True
+    return ctx.is_manager_of(event.space_id)
 
 
 def going_count(session: Session, event_id: int) -> int:
@@ -64,7 +80,9 @@ def rsvp(ctx: Context, args: str) -> Reply:
     event_text, _, answer_text = args.strip().partition(" ")
     if not event_text:
         raise UserError("Usage: {p}rsvp ID yes|no|maybe")
-    event = event_by_id(ctx.session, event_text)
+    event = event_by_id(ctx, event_text)
+    lock_row(ctx.session, Event, event.id)  # seats are counted and taken one answer at a time
+    ctx.session.refresh(event)
     answer = ANSWER_WORDS.get(answer_text.strip().lower() or "yes")
     if answer is None:
         raise UserError("Answer yes, no or maybe, e.g. {p}rsvp {id} yes.", id=event.id)
@@ -123,7 +141,7 @@ def promote_first_waiter(ctx: Context, event: Event, tz: ZoneInfo) -> None:
     tr = reader_translator(ctx.session, ctx.settings, member, space)
     when = tr.datetime(_shown_start(event, tz, ctx), tz)
     ctx.post(direct_chat(member), Reply(tr.t("🎉 A place opened up: you are now going to <b>{title}</b>, {when}.",
-                                             title=event.title, when=when)), kind="waitlist")
+                                             title=event.title, when=when)), kind="waitlist", recipient=member)
 
 
 def _shown_start(event: Event, tz: ZoneInfo, ctx: Context) -> datetime:

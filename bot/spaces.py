@@ -1,10 +1,11 @@
 """Spaces of the network and the chats linked to them (/space, /spaces)."""
 from __future__ import annotations
 
-import re
 import unicodedata
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
 from bot.checkins import present_counts
@@ -12,16 +13,56 @@ from bot.config import LANGUAGES
 from bot.context import Context, UserError
 from bot.i18n import is_valid_country
 from bot.messages import ChatRef, Reply
-from storage.models import ChatLink, Member, Space
+from storage.models import ChatLink, Manager, Member, Space
 
 NAME_MAX = 100
+SLUG_MAX = 48
+# The tz database's areas of real places. "Etc/GMT+5", "Factory", "UTC", "EST5EDT" or the legacy
+# "US/Eastern" are offsets, rules or aliases, not the place whose hours and events a space follows.
+GEOGRAPHIC_AREAS = frozenset("Africa America Antarctica Arctic Asia Atlantic Australia Europe Indian Pacific".split())
 
 
 def slugify(name: str) -> str:
-    """``Make It Marseille`` → ``make-it-marseille``; Greek and others fold to ASCII where they can."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug[:48] or "space"
+    """``Make It Marseille`` → ``make-it-marseille``, ``Ωμέγα`` → ``omega``, ``東京`` → ``dong-jing``."""
+    from slugify import slugify as transliterated  # imported when a space is created, not at every start
+
+    return transliterated(name, max_length=SLUG_MAX) or "space"
+
+
+def name_key(name: str) -> str:
+    """What makes two space names the same: case, accents and spacing aside (``Café  Hub`` = ``cafe hub``)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def same_name_space(session: Session, name: str) -> Space | None:
+    """The space already called ``name`` (case- and accent-insensitive), if any.
+
+    Names that match have the same base slug, so only the spaces with that slug or
+    its numbered variants are read, not the whole network.
+    """
+    base, key = slugify(name), name_key(name)
+    candidates = session.exec(select(Space).where((Space.slug == base) | col(Space.slug).like(f"{base}-%")))
+    return next((space for space in candidates if name_key(space.name) == key), None)
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    """Every zone of the tz database by its case-folded name (read once, on first use)."""
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def canonical_timezone(text: str) -> str:
+    """``europe/paris`` → ``Europe/Paris``; a UserError for an unknown zone or one that is not a place's."""
+    name = _zone_names().get(text.strip().casefold(), text.strip())
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UserError("{tz} is not a time zone I know (e.g. Europe/Paris).", tz=text) from None
+    if "/" not in name or name.split("/", 1)[0] not in GEOGRAPHIC_AREAS:
+        raise UserError("{tz} is not the time zone of a place. Give a region and a city, e.g. Europe/Paris.",
+                        tz=name)
+    return name
 
 
 def unique_slug(session: Session, name: str) -> str:
@@ -42,10 +83,7 @@ def validate_space_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
         raise UserError("Names are limited to {limit} characters.", limit=NAME_MAX)
     if not is_valid_country(country):
         raise UserError("{country} is not a two-letter country code (e.g. FR, IT, HR).", country=country)
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UserError("{tz} is not a time zone I know (e.g. Europe/Paris).", tz=tz) from None
+    tz = canonical_timezone(tz)
     if lang not in LANGUAGES:
         raise UserError("Unknown language {code}. Choose one of: {codes}.", code=lang, codes=", ".join(LANGUAGES))
     return name, city, country.upper(), tz, lang
@@ -54,6 +92,9 @@ def validate_space_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
 def create_space(session: Session, fields: list[str]) -> Space:
     """Create a space from the ``/space create`` fields (also used by the CSV import)."""
     name, city, country, tz, lang = validate_space_fields(fields)
+    twin = same_name_space(session, name)
+    if twin is not None:
+        raise UserError("There is already a space called {name} ({slug}).", name=twin.name, slug=twin.slug)
     space = Space(slug=unique_slug(session, name), name=name, city=city, country=country, timezone=tz, language=lang)
     session.add(space)
     session.flush()
@@ -61,12 +102,18 @@ def create_space(session: Session, fields: list[str]) -> Space:
 
 
 def link_chat(session: Session, chat: ChatRef, space: Space) -> None:
-    """Link ``chat`` to ``space`` (moving it if it was linked elsewhere)."""
+    """Link ``chat`` to ``space`` (moving it if it was linked elsewhere).
+
+    Moving ends the manager rights its admins had on the old space through it,
+    as unlinking does (there by the foreign key's cascade).
+    """
     link = session.exec(
         select(ChatLink).where(ChatLink.platform == chat.platform, ChatLink.chat_id == chat.chat_id)
     ).first()
     if link is None:
         link = ChatLink(platform=chat.platform, chat_id=chat.chat_id, space_id=space.id)
+    elif link.space_id != space.id:
+        session.execute(delete(Manager).where(Manager.chat_link_id == link.id))  # type: ignore[arg-type]
     link.space_id = space.id
     session.add(link)
 

@@ -79,5 +79,6 @@ def visit(ctx: Context, args: str) -> Reply:
         if skills:
             parts.append(tr.t("Skills: {skills}", skills=labels(skills, tr.lang)))
         parts.append(tr.t("Say hello when they arrive!"))
-        ctx.post(ChatRef(link.platform, link.chat_id), Reply("\n".join(str(p) for p in parts)), kind="visit")
+        ctx.post(ChatRef(link.platform, link.chat_id), Reply("\n".join(str(p) for p in parts)), kind="visit",
+                 author=ctx.member)
     return Reply(ctx.t("I told {space} that you are coming. Enjoy your visit!", space=host.name))

@@ -1,136 +1,48 @@
-"""The shared multilingual skill vocabulary, and how typed tags are normalized and matched.
+"""The shared multilingual skill vocabulary, and how typed tags become skill ids.
 
 Members write skills and needs in eight languages; storing vocabulary ids instead of words is
-what lets a Greek "γραφίστα" need reach an Italian "grafica" member. Two layers:
-
-* ``normalize_tag``: the form a tag is stored and shown in (free tags keep their inner
-  punctuation, so "C++" or "R&D" stay readable).
-* the matching key: the normalized text cut into words, each word *folded* (``fold_word``) so
-  plural, gender and the commonest case endings compare equal. The same folding is applied to
-  the vocabulary terms and to the input, so it only has to be consistent, not linguistically
-  right. Folding strips at most one ending per word; what it folds is listed in the tables
-  below. Anything it does not fold has to be listed in locales/skills.toml.
-
-The data is read lazily by ``load_vocabulary`` (cached); importing this module reads nothing.
+what lets a Greek "γραφίστα" need reach an Italian "grafica" member. How words are normalized
+and folded is bot/skill_words.py; how phrases are found in text (longest phrase, typos, Greek
+in Latin letters, compounds) is bot/skill_matching.py. This module owns the data
+(locales/skills.toml, read lazily by ``load_vocabulary``; importing it reads nothing) and the
+tag-level rules: what a /skills list and a /need turn into.
 """
 from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from typing import Any
 
-LANGUAGES = ("en", "fr", "it", "es", "el", "hr", "de", "sl")
-FREE_PREFIX = "free:"  # ids never contain ':' so a free tag cannot collide with an id
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "locales" / "skills.toml"
-TAG_ONLY_BELOW = 3  # one-word terms shorter than this ("AI", "UX", "PR") match as tags, never in prose
+from bot.skill_matching import IGNORED, TAG_ONLY_BELOW, SkillIndex
+from bot.skill_words import matching_key, normalize_tag, words_of
 
-# Letters that are not "letter + accent" in Unicode, so NFKD would keep them. đ becomes "dj"
-# (the usual Croatian ASCII spelling); vocabulary terms are also indexed with plain "d".
-_LETTERS = str.maketrans({"đ": "dj", "ð": "d", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "ı": "i", "þ": "th"})
-_SPACES = re.compile(r"[\s_\-\u2010-\u2015]+")  # '_' and dashes separate words like spaces do
-_WORD = re.compile(r"[^\W_]+[+#]*")  # a word for matching; "c++" and "c#" stay one word
-_FINAL_SIGMA = re.compile(r"σ(?![^\W_])")
-_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")  # combining
+__all__ = ["DEFAULT_PATH", "FAMILIES", "FREE_PREFIX", "LANGUAGES", "TAG_ONLY_BELOW", "Skill", "Vocabulary",
+           "VocabularyError", "canonical_tags", "extract_need_tags", "load_vocabulary", "matching_key",
+           "normalize_tag", "parse_vocabulary", "typed_forms"]
+
+LANGUAGES = ("en", "fr", "it", "es", "el", "hr", "de", "sl")
+FAMILIES = ("design", "tech", "data", "marketing", "writing-languages", "business-law", "finance",
+            "culture-arts", "crafts-making", "agri-food", "tourism-hospitality", "education",
+            "care-wellbeing", "trades-repair")
+FREE_PREFIX = "free:"  # ids never contain ':' so a free tag cannot collide with an id
+DEFAULT_PATH: Traversable = files("locales") / "skills.toml"  # package data, read lazily
+WHOLE_ONLY = "="  # a term written "=React" names the skill only as a whole tag, never in prose
+
 _PIECES = re.compile(r"[,;\n]|\s(?=#)")  # "a, b; c #d #e"
+# Inside one piece, "UI/UX", "design + print", "R&D": '/', '&' and a '+' that is not the end
+# of "C++" or "Notepad++". The whole piece is tried first, so "UX/UI" stays one skill.
+_PARTS = re.compile(r"[/&]|(?<![+\w])\+|\+(?=\s*[^\W\d_])(?<!\+\+)")
 _HASHTAG = re.compile(r"(?<![\w#])#(\w[\w-]*)")  # not the '#' of "C#"
 _SKILL_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_IGNORED = ""  # index value of [ignore] phrases: consumed when scanning, tagged as nothing
-
-
-def _latin_endings() -> dict[str, str]:
-    """Ending → replacement for Latin-script words (after the plural step), longest wins."""
-    table = dict.fromkeys("aeiou", "")  # it/es/hr/sl gender, number, case; fr feminine -e
-    table.update(dict.fromkeys(("ima", "ama", "ega", "oga", "emu", "omu", "om", "em", "og", "oj", "ih", "im"), ""))
-    table["en"] = ""  # de plural / weak nouns: Fotografen, Übersetzungen
-    table.update({"ien": "ien", "enne": "en"})  # fr musicien(ne); "ien" shields it from -en
-    table.update({"iere": "ier", "euse": "eur", "teuse": "tor", "teur": "tor", "trice": "tor", "trici": "tor"})
-    table.update({"ora": "or", "ore": "or", "ori": "or"})  # es traductora, it traduttore/-i
-    for stem in ("r", "t", "f", "g", "ch"):  # de -in/-innen after agent endings, not "LinkedIn"
-        table[stem + "in"] = table[stem + "innen"] = stem
-    for ending in ("ica", "ice", "ici", "icu", "ico", "iche", "icom", "ika", "ike", "iki", "iku", "iko", "ikom"):
-        table[ending] = "ik"  # it/es grafico/-a/-i/-che, de Grafik, hr odvjetnik/-ica
-    for stem in ("ar", "er", "or", "elj"):  # hr feminine: kuharica, dizajnerica, prevoditeljica
-        for ending in ("ica", "ice", "ici", "icu", "icom"):
-            table[stem + ending] = stem
-    for stem in ("ar", "er", "or", "ist"):  # hr/sl feminine: novinarka, programerka, urbanistka
-        for ending in ("ka", "ke", "ki", "ku", "ko", "kom"):
-            table[stem + ending] = stem
-    table.update(dict.fromkeys(("kinja", "kinje", "kinji", "kinju", "inja", "inje", "inji", "inju"), ""))
-    table.update(dict.fromkeys(("lec", "lca", "lcu", "lci", "lcem", "lka", "lke", "lki", "lko", "lkom"), "l"))  # sl
-    return table
-
-
-_LATIN = _latin_endings()
-_GREEK = dict.fromkeys(("α", "ε", "η", "ι", "ο", "ας", "ες", "ης", "ος", "ους", "ου", "οι", "ων", "εας", "εα",
-                        "εις", "εων", "ια", "ιες", "ιων", "ισσα", "ισσες", "ισσων"), "")
-_GREEK.update(dict.fromkeys(("τρια", "τριες", "τριων"), "τ"))  # μεταφράστρια ~ μεταφραστής
-# A folded word never gets shorter than this: short stems are other languages' everyday words
-# ("ventes" must not become "vent", wind; "Nähen" not "nah", near).
-_MIN_LATIN, _MIN_GREEK = 5, 3
 
 
 class VocabularyError(ValueError):
     """The vocabulary file is inconsistent; raised at load so a bad edit never ships silently."""
-
-
-def normalize_tag(text: str) -> str:
-    """Casefold, strip accents (Greek tonos too), '#'/'_'/'-' handling, edge punctuation trimmed.
-
-    "#Graphic_Design!" → "graphic design", "Γραφίστας" → "γραφιστας", "Prevođenje" →
-    "prevodjenje". Inner symbols stay ("c++", "r&d"); idempotent.
-    """
-    text = text.casefold()
-    if not text.isascii():
-        text = _MARKS.sub("", unicodedata.normalize("NFKD", text.translate(_LETTERS)))
-    text = _SPACES.sub(" ", text)
-    start, end = 0, len(text)
-    while start < end and not text[start].isalnum() and (text[start] in " #" or _is_punctuation(text[start])):
-        start += 1
-    while end > start and not text[end - 1].isalnum() and (text[end - 1] == " " or _is_punctuation(text[end - 1])):
-        end -= 1
-    text = text[start:end]
-    return _FINAL_SIGMA.sub("ς", text) if "σ" in text else text
-
-
-def _is_punctuation(char: str) -> bool:
-    return char != "#" and unicodedata.category(char)[0] == "P"
-
-
-@lru_cache(maxsize=16384)
-def fold_word(word: str) -> str:
-    """One normalized word → its matching form: "graphistes" → "graphist", "γραφίστες" → "γραφιστ".
-
-    Latin script: first one plural -s (-ies → -y, -ches/-shes/-sses/-xes → drop "es", not after
-    ss/us/is), then the longest ending of ``_LATIN``. Greek: the longest ending of ``_GREEK``.
-    """
-    if word and "\u0370" <= word[0] <= "\u03ff":
-        return _strip_ending(word, _GREEK, _MIN_GREEK)
-    if len(word) > 4 and word.endswith("ies"):
-        word = word[:-3] + "y"
-    elif len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
-        word = word[:-2]
-    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        word = word[:-1]
-    return _strip_ending(word, _LATIN, _MIN_LATIN)
-
-
-def _strip_ending(word: str, table: dict[str, str], min_length: int) -> str:
-    """Replace the longest ending of ``table`` that leaves at least ``min_length`` letters."""
-    for size in range(min(len(word) - 1, 7), 0, -1):  # no ending is longer than 7
-        replacement = table.get(word[-size:])
-        if replacement is not None and len(word) - size + len(replacement) >= min_length:
-            return word[:-size] + replacement
-    return word
-
-
-def matching_key(text: str) -> tuple[str, ...]:
-    """What two tags must share to be the same skill: their folded words, in order."""
-    return tuple(map(fold_word, _WORD.findall(normalize_tag(text))))
 
 
 @dataclass(frozen=True)
@@ -140,32 +52,40 @@ class Skill:
     id: str
     terms: dict[str, tuple[str, ...]]
     related: frozenset[str]
+    family: str = "tech"
 
 
 class Vocabulary:
-    """Skills by id plus an index from matching key to id, checked for clashes when built."""
+    """Skills by id plus the index that finds them in text, checked for clashes when built."""
 
-    def __init__(self, skills: Iterable[Skill], ignore: Iterable[str] = ()) -> None:
+    def __init__(self, skills: Iterable[Skill], ignore: Iterable[str] = (), compound_heads: Iterable[str] = (),
+                 compound_modifiers: dict[str, str] | None = None) -> None:
         self._skills = {skill.id: skill for skill in skills}
-        self._index: dict[tuple[str, ...], str] = {}
+        self._index = SkillIndex()
         clashes: list[str] = []
         for skill in self._skills.values():
-            for term in dict.fromkeys((skill.id, *(t for terms in skill.terms.values() for t in terms))):
-                clashes += self._add(term, skill.id)
+            clashes += self._add(skill.id, skill.id)
+            for lang, terms in skill.terms.items():
+                for term in terms:
+                    clashes += self._add(term, skill.id, greek=lang == "el")
         for phrase in ignore:
-            clashes += self._add(phrase, _IGNORED)
+            clashes += self._add(phrase, IGNORED)
         if clashes:
             raise VocabularyError("terms shared by different skills after folding:\n" + "\n".join(clashes))
-        self._longest = max((len(key) for key in self._index), default=0)
+        self._index.add_compound_parts(compound_heads, compound_modifiers or {})
+        self._index.finish()
 
-    def _add(self, term: str, owner: str) -> list[str]:
+    def _add(self, term: str, owner: str, *, greek: bool = False) -> list[str]:
+        whole_only = term.startswith(WHOLE_ONLY)
         clashes = []
-        for variant in _spellings(term):
-            key = matching_key(variant)
-            if not key:
+        for variant in _spellings(term.removeprefix(WHOLE_ONLY)):
+            words = words_of(variant)
+            if not words:
                 raise VocabularyError(f"{owner or '[ignore]'}: {term!r} has no letters")
-            if self._index.setdefault(key, owner) != owner:
-                clashes.append(f"  {' '.join(key)!r}: {self._index[key] or '[ignore]'} / {owner or '[ignore]'} ({term!r})")
+            other = self._index.add(words, owner, whole_only=whole_only, greek=greek and not variant.isupper())
+            if other is not None:
+                clashes.append(f"  {' '.join(matching_key(variant))!r}: {other or '[ignore]'} / "
+                               f"{owner or '[ignore]'} ({term!r})")
         return clashes
 
     def ids(self) -> list[str]:
@@ -178,16 +98,44 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self._skills)
 
-    def match(self, tag: str) -> str | None:
-        """The id of the skill a whole tag names ("Grafikerin", "web developer"), else None.
+    def family(self, skill_id: str) -> str | None:
+        skill = self._skills.get(skill_id)
+        return skill.family if skill else None
 
-        A tag of several words is also tried as one word: "Web-Entwicklerin" = "Webentwicklerin".
+    def match(self, tag: str) -> str | None:
+        """The id of the skill a whole tag names ("Grafikerin", "web developer", "photograpy"), else None."""
+        return self._index.whole(words_of(tag))
+
+    def find(self, text: str) -> list[str]:
+        """Skill ids named anywhere in free text, in order of appearance, longest phrase first.
+
+        [ignore] phrases are skipped; very short terms and "=" terms are left to explicit tags.
         """
-        words = _WORD.findall(normalize_tag(tag))
-        found = self._index.get(tuple(map(fold_word, words)))
-        if not found and len(words) > 1:
-            found = self._index.get((fold_word("".join(words)),))
-        return found or None
+        return _unique(owner for _, _, owner in self._index.scan(words_of(text)))
+
+    def tag_piece(self, piece: str) -> list[str]:
+        """The tags one /skills item stands for: "UX/UI" → ux-design; "programador python" →
+        programming; "Python/Django" → programming, free:django; "R&D" → free:r&d.
+        """
+        normalized = normalize_tag(piece)
+        if not any(char.isalpha() for char in normalized):  # "#1", "!!!", "42": not a skill
+            return []
+        whole = self.match(normalized)
+        if whole:
+            return [whole]
+        parts = [part for part in map(normalize_tag, _PARTS.split(normalized)) if any(c.isalpha() for c in part)]
+        found = [self.match(part) or self.find(part) for part in parts]
+        if not any(found):
+            return [FREE_PREFIX + normalized]
+        tags: list[str] = []
+        for part, skills in zip(parts, found):
+            if isinstance(skills, str):
+                tags.append(skills)
+            elif skills:
+                tags.extend(skills)
+            elif len(part) >= TAG_ONLY_BELOW:
+                tags.append(FREE_PREFIX + part)
+        return _unique(tags)
 
     def label(self, skill_id: str, lang: str) -> str:
         """Display label in ``lang`` (base of "fr-FR" too; unknown languages get English).
@@ -195,35 +143,12 @@ class Vocabulary:
         An id this vocabulary no longer has comes back unchanged, so old tags still render.
         """
         skill = self._skills.get(skill_id)
-        return skill.terms[_language(lang)][0] if skill else skill_id
+        return skill.terms[_language(lang)][0].removeprefix(WHOLE_ONLY) if skill else skill_id
 
     def related(self, skill_id: str) -> set[str]:
         """Complementary skills (symmetric); empty for free tags and unknown ids."""
         skill = self._skills.get(skill_id)
         return set(skill.related) if skill else set()
-
-    def find(self, text: str) -> list[str]:
-        """Skill ids named anywhere in free text, in order of appearance.
-
-        Whole words only, longest term first ("web developer" before "developer"); [ignore]
-        phrases are skipped; very short terms are left to explicit tags.
-        """
-        words = _WORD.findall(normalize_tag(text))
-        keys = [fold_word(word) for word in words]
-        found: list[str] = []
-        start = 0
-        while start < len(keys):
-            for size in range(min(self._longest, len(keys) - start), 0, -1):
-                owner = self._index.get(tuple(keys[start:start + size]))
-                if owner is None or (size == 1 and len(words[start]) < TAG_ONLY_BELOW):
-                    continue
-                if owner and owner not in found:
-                    found.append(owner)
-                start += size
-                break
-            else:
-                start += 1
-        return found
 
 
 def _spellings(term: str) -> Iterator[str]:
@@ -248,13 +173,16 @@ def parse_vocabulary(data: dict[str, Any]) -> Vocabulary:
     for skill_id, entry in entries.items():
         if not _SKILL_ID.fullmatch(skill_id):
             raise VocabularyError(f"{skill_id!r}: ids are lowercase slugs like 'graphic-design'")
-        unknown = set(entry) - set(LANGUAGES) - {"related"}
+        unknown = set(entry) - set(LANGUAGES) - {"related", "family"}
         if unknown:
             raise VocabularyError(f"{skill_id}: unknown keys {sorted(unknown)}")
+        family = entry.get("family", FAMILIES[1])
+        if family not in FAMILIES:
+            raise VocabularyError(f"{skill_id}: family {family!r} is not one of {', '.join(FAMILIES)}")
         terms = {}
         for lang in LANGUAGES:
             values = entry.get(lang)
-            if not values or not all(isinstance(v, str) and v.strip() for v in values):
+            if not values or not all(isinstance(v, str) and v.strip(WHOLE_ONLY + " ") for v in values):
                 raise VocabularyError(f"{skill_id}: '{lang}' needs a non-empty list of terms")
             terms[lang] = tuple(values)
         for other in entry.get("related", []):
@@ -262,41 +190,59 @@ def parse_vocabulary(data: dict[str, Any]) -> Vocabulary:
                 raise VocabularyError(f"{skill_id}: related skill {other!r} does not exist")
             related[skill_id].add(other)
             related[other].add(skill_id)  # complementary both ways
-        skills.append((skill_id, terms))
+        skills.append((skill_id, terms, family))
     ignore = [phrase for phrases in data.get("ignore", {}).values() for phrase in phrases]
-    return Vocabulary((Skill(i, t, frozenset(related[i])) for i, t in skills), ignore)
+    compounds = data.get("compounds", {})
+    modifiers = {}
+    for owner, words in compounds.get("modifiers", {}).items():
+        if owner not in entries:
+            raise VocabularyError(f"[compounds.modifiers]: skill {owner!r} does not exist")
+        modifiers.update(dict.fromkeys(words, owner))
+    return Vocabulary((Skill(i, t, frozenset(related[i]), f) for i, t, f in skills), ignore,
+                      compounds.get("heads", ()), modifiers)
 
 
 @cache
-def load_vocabulary(path: Path = DEFAULT_PATH) -> Vocabulary:
+def load_vocabulary(path: Traversable = DEFAULT_PATH) -> Vocabulary:
     """The vocabulary from locales/skills.toml, read on first use and then shared."""
-    with open(path, "rb") as file:
+    with path.open("rb") as file:
         return parse_vocabulary(tomllib.load(file))
 
 
-def _tag(text: str, vocabulary: Vocabulary) -> str | None:
-    normalized = normalize_tag(text)
-    if not any(ch.isalpha() for ch in normalized):  # "#1", "!!!", "42": not a skill
-        return None
-    return vocabulary.match(normalized) or FREE_PREFIX + normalized
-
-
 def canonical_tags(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
-    """Tags of a /skills list: "Grafica, 3D-Druck; sourdough baking" → graphic-design, 3d-printing,
-    free:sourdough baking.
+    """Tags of a /skills list: "Grafica, 3D-Druck; UI/UX, sourdough" → graphic-design, 3d-printing,
+    ux-design, free:sourdough.
 
-    Pieces are split on ',' ';' newlines and before '#'. Known skills become ids, the rest
-    normalized free tags; no duplicates, first-seen order. Length limits are the caller's.
+    Pieces are split on ',' ';' newlines and before '#', then on '/' '&' '+' when the piece as a
+    whole is not a skill. Known skills become ids, the rest normalized free tags; no duplicates,
+    first-seen order. Length limits are the caller's.
     """
     vocabulary = vocabulary or load_vocabulary()
-    return _unique(_tag(piece, vocabulary) for piece in _PIECES.split(text))
+    return _unique(tag for piece in _PIECES.split(text) for tag in vocabulary.tag_piece(piece))
 
 
 def extract_need_tags(text: str, vocabulary: Vocabulary | None = None) -> list[str]:
     """Tags of a /need: its #hashtags first (known or free), then skills named in the text."""
     vocabulary = vocabulary or load_vocabulary()
-    hashtags = [_tag(tag, vocabulary) for tag in _HASHTAG.findall(text)]
+    hashtags = [tag for hashtag in _HASHTAG.findall(text) for tag in vocabulary.tag_piece(hashtag)]
     return _unique([*hashtags, *vocabulary.find(_HASHTAG.sub(" ", text))])
+
+
+def typed_forms(text: str, vocabulary: Vocabulary | None = None) -> dict[str, str]:
+    """Free tag → the words as the member typed them ("free:ιστοσελιδες" → "Ιστοσελίδες").
+
+    Free tags are stored normalized (so two members' tags compare equal); this recovers the
+    display form from the text they came from: a /skills list, or a request's stored text.
+    """
+    vocabulary = vocabulary or load_vocabulary()
+    forms: dict[str, str] = {}
+    for piece in _PIECES.split(text):
+        typed = [piece, *_PARTS.split(piece)]
+        for tag in vocabulary.tag_piece(piece):
+            if tag.startswith(FREE_PREFIX) and tag not in forms:
+                form = next(part for part in typed if FREE_PREFIX + normalize_tag(part) == tag)
+                forms[tag] = form.strip().lstrip("#").replace("_", " ").strip(" .,:!?")
+    return forms
 
 
 def _unique(tags: Iterable[str | None]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -37,6 +37,20 @@ def create_db_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def lock_row(session: Session, model: Any, row_id: int) -> None:
+    """Hold ``model``'s row ``row_id`` until the transaction ends, so that what is read
+    next (a count of seats) and written after it cannot interleave with another writer.
+
+    PostgreSQL locks the row (``SELECT … FOR UPDATE``); SQLite has no row locks, so a
+    no-op UPDATE starts the write transaction, which SQLite runs one at a time.
+    """
+    table = model.__table__
+    if session.connection().dialect.name == "postgresql":
+        session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+    else:
+        session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
 
 
 def session_factory(engine: Engine) -> SessionFactory:

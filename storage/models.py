@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, UniqueConstraint, and_
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint, and_, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -87,8 +87,17 @@ class Manager(SQLModel, table=True):
 
 
 class CheckIn(SQLModel, table=True):
-    """A presence at a space. A member has at most one open check-in at a time."""
+    """A presence at a space. A member has at most one open check-in at a time.
 
+    The database holds that rule (a unique index over the rows not ended), so
+    two instances or two quick /checkin never make two; a check-in that simply
+    expired is ended (``ended_at = expires_at``) before the member's next one.
+    """
+
+    __table_args__ = (
+        Index("uq_checkin_open_member", "member_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+    )
     id: Optional[int] = Field(default=None, primary_key=True)
     member_id: Optional[int] = _fk("member.id", nullable=True, ondelete="SET NULL")
     space_id: int = _fk("space.id")

@@ -5,10 +5,13 @@ bot records about them when nothing is visible yet).
 """
 from __future__ import annotations
 
+import asyncio
+import json
+
 from sqlmodel import select
 
 from bot.messages import ChatRef, Reply
-from storage.models import Manager, Member
+from storage.models import DirectChat, Manager, Member
 from tests.integration.conftest import BotStarter
 from tests.integration.matrix_helpers import ask, bot_joined, from_bot, space_room
 from tests.integration.matrix_homeserver import UserFactory
@@ -158,3 +161,67 @@ async def test_a_coordinator_broadcast_reaches_every_linked_room(start_matrix_bo
     for room in (marseille, split):
         got = await alice.wait_for_message(room, from_bot(bot_id, "Network <meetup> on Friday"), timeout=15)
         assert "Network &lt;meetup&gt; on Friday" in got["content"]["formatted_body"]
+
+
+async def test_mydata_and_forgetme_in_a_shared_room_go_to_a_direct_room(
+        start_matrix_bot: BotStarter, matrix_user_factory: UserFactory) -> None:
+    alice = await matrix_user_factory("alice")
+    bob = await matrix_user_factory("bob")
+    bot = await start_matrix_bot(coordinators=[alice.user_id])
+    bot_id = bot.matrix.user_id
+    room = await space_room(alice, bot_id, [bob])
+
+    notice = await ask(bob, room, bot_id, "!mydata", "I sent it to you in a direct chat")
+    assert notice["content"]["msgtype"] == "m.notice" and "!mydata" in notice["content"]["body"]
+    dm = await bob.wait_for_invite(timeout=20)  # the bot opens a direct room to deliver it
+    await bob.join(dm)
+    export = await bob.wait_for_message(dm, lambda e: e["content"].get("msgtype") == "m.file", timeout=20)
+    assert export["sender"] == bot_id and export["content"]["body"] == "mydata.json"
+    assert "file" not in export["content"]  # a room without encryption gets a plain url
+    data = json.loads(await bob.download(export["content"]["url"]))
+    assert data["member"]["user_id"] == bob.user_id
+
+    await ask(bob, room, bot_id, "!forgetme", "I sent it to you in a direct chat")
+    prompt = await bob.wait_for_message(dm, from_bot(bot_id, "It cannot be undone."), timeout=20)
+    assert "!forgetme confirm" in prompt["content"]["body"]
+    in_room = [e["content"] for e in await alice.messages(room) if e["sender"] == bot_id]
+    assert not any(c.get("msgtype") in ("m.file", "m.image") or "cannot be undone" in c.get("body", "")
+                   for c in in_room)  # the shared room got the notices only
+
+    with bot.core.sessions() as session:  # the room is bob's direct chat, kept by his identity
+        assert session.exec(select(DirectChat.chat_id).where(DirectChat.user_id == bob.user_id)).all() == [dm]
+    again = await ask(bob, dm, bot_id, "!mydata", "everything I store")
+    assert again["content"]["body"] == "Here is everything I store about you."
+    export = await bob.wait_for_message(dm, lambda e: e["content"].get("msgtype") == "m.file", timeout=20)
+    rooms = json.loads(await bob.download(export["content"]["url"]))["directchat"]
+    assert [(r["platform"], r["chat_id"]) for r in rooms] == [("matrix", dm)]
+
+
+async def test_manager_rights_end_when_the_power_level_is_lowered(
+        start_matrix_bot: BotStarter, matrix_user_factory: UserFactory) -> None:
+    alice = await matrix_user_factory("alice")
+    bob = await matrix_user_factory("bob")
+    bot = await start_matrix_bot(coordinators=[alice.user_id])
+    bot_id = bot.matrix.user_id
+    room = await space_room(alice, bot_id, [bob])
+    await alice.set_power_level(room, bob.user_id, 50)
+    await ask(bob, room, bot_id, "!here", "Nobody")  # a moderator of the room manages the space
+    dm = await bob.create_room(invite=[bot_id], is_direct=True)
+    await bot_joined(bob, dm, bot_id)
+
+    event = "!event Party | tomorrow 18:00"
+    assert "!confirm" in (await ask(bob, dm, bot_id, event, "Party"))["content"]["body"]
+    await alice.set_power_level(room, bob.user_id, 0)  # and bob never speaks in that room again
+    cached = await ask(bob, dm, bot_id, event, "Party")  # the answer above is trusted for a while...
+    assert "!confirm" in cached["content"]["body"]
+    bot.core.admin_rights.ttl = 0.5  # ...at most 5 minutes; here half a second
+    await asyncio.sleep(0.6)
+    refused = await ask(bob, dm, bot_id, event, "Only")
+    assert "Only a manager of this space can do that." in refused["content"]["body"]
+    with bot.core.sessions() as session:
+        assert session.exec(select(Manager)).all() == []
+
+    await alice.set_power_level(room, bob.user_id, 50)  # promoted again: speaking there restores it
+    await ask(bob, room, bot_id, "!here", "Nobody")
+    await ask(alice, room, bot_id, "!space unlink", "no longer linked")
+    assert "Only a manager" in (await ask(bob, dm, bot_id, event, "Only"))["content"]["body"]

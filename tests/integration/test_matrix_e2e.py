@@ -7,15 +7,21 @@ extra, the "encryption is not enabled" notice is tested in test_matrix_adapter.)
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import uuid
 from pathlib import Path
 
 import pytest
-from nio import AsyncClient, AsyncClientConfig, MegolmEvent, RoomMessageNotice
+from nio import (AsyncClient, AsyncClientConfig, MegolmEvent, RoomEncryptedFile, RoomEncryptedImage,
+                 RoomMessageNotice)
 from nio.crypto import ENCRYPTION_ENABLED
+from nio.crypto.attachments import decrypt_attachment
+from nio.events.room_events import RoomEncryptedMedia
 
+from bot.messages import Attachment, ChatRef, Reply
 from tests.integration.conftest import BotStarter
-from tests.integration.matrix_homeserver import SynapseServer
+from tests.integration.matrix_homeserver import MatrixTestUser, SynapseServer
 
 pytestmark = pytest.mark.skipif(not ENCRYPTION_ENABLED, reason="needs the e2e extra: pip install 'matrix-nio[e2e]'")
 
@@ -68,3 +74,51 @@ async def wait_until(condition: object, timeout: float) -> None:
         if loop.time() > deadline:
             raise TimeoutError("condition not met in time")
         await asyncio.sleep(0.1)
+
+
+async def test_files_in_an_encrypted_room_are_uploaded_encrypted(
+        start_matrix_bot: BotStarter, synapse_server: SynapseServer, tmp_path: Path) -> None:
+    bot = await start_matrix_bot(encryption=True, matrix_store_path=str(tmp_path / "bot-store"))
+    bot_id = bot.matrix.user_id
+    registered = await synapse_server.register_user(f"jude-e2e-{uuid.uuid4().hex[:6]}")
+    (tmp_path / "jude-store").mkdir()
+    jude = AsyncClient(synapse_server.base_url, registered.user_id, store_path=str(tmp_path / "jude-store"),
+                       config=AsyncClientConfig(encryption_enabled=True, store_sync_tokens=False))
+    jude.restore_login(registered.user_id, registered.device_id, registered.access_token)
+    media = MatrixTestUser(synapse_server.base_url, registered)  # plain HTTP, for the media store
+    files: list[RoomEncryptedMedia] = []
+
+    async def on_file(room: object, event: RoomEncryptedMedia) -> None:
+        files.append(event)
+
+    jude.add_event_callback(on_file, (RoomEncryptedFile, RoomEncryptedImage))
+    syncing = asyncio.create_task(jude.sync_forever(timeout=1000, full_state=True))
+    try:
+        created = await jude.room_create(is_direct=True, invite=[bot_id], initial_state=[
+            {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}])
+        room_id = created.room_id
+        await wait_until(lambda: room_id in jude.rooms and bot_id in jude.rooms[room_id].users, 15)
+        await jude.room_send(room_id, "m.room.message", {"msgtype": "m.text", "body": "!mydata"},
+                             ignore_unverified_devices=True)
+        await wait_until(lambda: files, 30)
+        export = files.pop()
+        assert export.sender == bot_id and export.decrypted and export.body == "mydata.json"
+        content = export.source["content"]
+        assert "url" not in content and set(content["file"]) >= {"url", "key", "iv", "hashes", "v"}
+        stored = await media.download(export.url)  # what anyone with the link gets
+        assert registered.user_id.encode() not in stored and b'"member"' not in stored
+        plain = decrypt_attachment(stored, export.key["k"], export.hashes["sha256"], export.iv)
+        assert json.loads(plain)["member"]["user_id"] == registered.user_id
+
+        original = os.urandom(2048)  # exactly these bytes, through the adapter
+        await bot.matrix.send(ChatRef("matrix", room_id), Reply("chart", file=Attachment("chart.png", original, "image/png")))
+        await wait_until(lambda: files, 30)
+        chart = files.pop()
+        assert isinstance(chart, RoomEncryptedImage) and "url" not in chart.source["content"]
+        stored = await media.download(chart.url)
+        assert stored != original
+        assert decrypt_attachment(stored, chart.key["k"], chart.hashes["sha256"], chart.iv) == original
+    finally:
+        syncing.cancel()
+        await media.close()
+        await jude.close()

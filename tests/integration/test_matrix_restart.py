@@ -119,3 +119,46 @@ async def test_coworkbot_run_answers_stops_and_catches_up(
     log = (tmp_path / "bot.log").read_text()
     assert bot_account.password not in log
     assert log.count("matrix: logged in") == 2
+
+
+async def test_a_resend_after_a_crash_is_dropped_by_the_homeserver(
+        start_matrix_bot: BotStarter, matrix_user_factory: UserFactory) -> None:
+    """The process died after Synapse took an outbox message but before it was marked sent.
+
+    The restarted bot sends the row again with the same transaction id (the
+    row's), and the homeserver answers with the first event instead of
+    posting a second one: the room shows the message once.
+    """
+    from sqlalchemy import update
+
+    from bot.messages import ChatRef, Reply
+    from bot.outbox import enqueue
+    from storage.models import OutboxMessage
+
+    alice = await matrix_user_factory("alice")
+    first = await start_matrix_bot(coordinators=[alice.user_id])
+    bot_id = first.matrix.user_id
+    room = await space_room(alice, bot_id, [])
+    with first.core.sessions() as session:
+        row = enqueue(session, ChatRef("matrix", room), Reply("📢 Sent exactly once"))
+        session.commit()
+        row_id = row.id
+    first.worker.wakeup.set()
+    await alice.wait_for_message(room, from_bot(bot_id, "Sent exactly once"), timeout=20)
+    await first.stop()
+    with first.core.sessions() as session:  # as if the commit after the send had never happened,
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)  # and its lease is over
+                        .values(status="pending", sent_at=None, next_attempt_at=row.created_at))
+        session.commit()
+
+    second = await start_matrix_bot(coordinators=[alice.user_id])
+    for _ in range(100):
+        with second.core.sessions() as session:
+            if session.get(OutboxMessage, row_id).status == "sent":
+                break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the row was never sent again")
+    await ask(alice, room, bot_id, "!spaces", "Spaces of the network")  # later messages do arrive
+    bodies = bot_bodies(await alice.messages(room), bot_id)
+    assert sum("Sent exactly once" in b for b in bodies) == 1, bodies

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -10,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from adapters.telegram import TelegramAdapter
 from bot import app
@@ -21,7 +23,7 @@ from bot.messages import ChatRef, Reply
 from bot.outbox import DeliveryWorker, enqueue
 from bot.spaces import create_space, link_chat
 from storage.db import SessionFactory, create_db_engine, session_factory
-from storage.models import CheckIn, Member
+from storage.models import CheckIn, Manager, Member
 from storage.types import utcnow
 from tests.integration.telegram_emulator import TelegramEmulator
 
@@ -221,3 +223,57 @@ async def test_a_reply_telegram_refuses_for_now_is_retried_not_lost(telegram: Ru
     [reply] = await telegram.say(-300, ANA, "/here")
     assert reply.startswith("Personne") and "Hub" in reply  # Ana reads French: the /here answer came
     assert len(telegram.emu.sent(-300)) == 1  # delivered once, by the outbox
+
+
+async def test_mydata_asked_in_a_group_is_delivered_only_in_the_private_chat(telegram: Running) -> None:
+    telegram.space("Hub", -100)
+    await telegram.say(BOB["id"], BOB, "/start")  # Bob has started the bot: it may write to him
+    [notice] = await telegram.say(-100, BOB, "/mydata")
+    assert notice.startswith("I sent it to you in a direct chat.")
+    text, export = (await telegram.emu.wait_for_sent(BOB["id"], 3, timeout=10))[1:]
+    assert text.text == "Here is everything I store about you."
+    assert export.document is not None and export.document.file_name == "mydata.json"
+    data = json.loads(export.document.content)
+    assert data["member"]["user_id"] == str(BOB["id"])
+    await asyncio.sleep(0.3)
+    group = telegram.emu.sent(-100)
+    assert len(group) == 1 and group[0].document is None  # the group saw the notice, never the file
+
+
+async def test_forgetme_asked_in_a_group_asks_for_the_confirmation_in_the_private_chat(telegram: Running) -> None:
+    telegram.space("Hub", -100)
+    await telegram.say(BOB["id"], BOB, "/start")
+    [notice] = await telegram.say(-100, BOB, "/forgetme")
+    assert notice.startswith("I sent it to you in a direct chat.")
+    [prompt] = (await telegram.emu.wait_for_sent(BOB["id"], 2, timeout=10))[1:]
+    assert "It cannot be undone." in (prompt.text or "") and prompt.button_data == ["/forgetme confirm"]
+    assert telegram.emu.sent(-100)[0].button_data == []  # no button to press in the group
+    with telegram.sessions() as session:
+        assert session.exec(select(Member).where(Member.user_id == str(BOB["id"]))).first() is not None
+
+
+async def test_a_demoted_admin_loses_manager_rights_in_the_private_chat(telegram: Running) -> None:
+    telegram.space("Hub", -100, admins=[CLEO])
+    await telegram.say(-100, CLEO, "/here")  # Cleo speaks as an admin of Hub's group: she manages Hub
+    [asked] = await telegram.say(CLEO["id"], CLEO, "/event Party | tomorrow 18:00")
+    assert "Party" in asked  # asked to confirm the date, not refused
+    assert telegram.emu.sent(CLEO["id"])[-1].button_data[0].startswith("/confirm ")
+    assert [c.params["user_id"] for c in telegram.emu.calls if c.method == "getChatMember"] == [str(CLEO["id"])]
+
+    telegram.emu.set_admin(-100, CLEO, admin=False)  # and she never speaks in the group again
+    telegram.core.admin_rights.ttl = 0.2  # the answer above is not trusted for long
+    await asyncio.sleep(0.3)
+    [refused] = await telegram.say(CLEO["id"], CLEO, "/event Party | tomorrow 18:00")
+    assert refused == "Only a manager of this space can do that."
+    with telegram.sessions() as session:
+        assert session.exec(select(Manager)).all() == []
+
+
+async def test_unlinking_the_group_ends_its_admins_manager_rights(telegram: Running) -> None:
+    telegram.space("Hub", -100, admins=[CLEO])
+    await telegram.say(-100, CLEO, "/here")
+    [unlinked] = await telegram.say(-100, ZOE, "/space unlink")
+    assert unlinked == "This chat is no longer linked to a space."
+    [refused] = await telegram.say(CLEO["id"], CLEO, "/stats")  # Cleo is still an admin of the group
+    assert refused == "Only a manager of this space can do that."
+    assert not [c for c in telegram.emu.calls if c.method == "getChatMember"]  # the right was gone already

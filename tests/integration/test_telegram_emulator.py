@@ -499,6 +499,13 @@ async def test_chat_and_member_lookups(emu: TelegramEmulator, bot: Bot) -> None:
     assert (await bot.get_chat_member(CAFE, CARLA["id"])).status == "left"
     with pytest.raises(BadRequest, match=r"(?i)user not found"):
         await bot.get_chat_member(HUB, 4242)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.get_chat_member(-999, CARLA["id"])
+    emu.set_admin(HUB, BOB, admin=False)  # demoted: the bot learns it only by asking
+    assert (await bot.get_chat_member(HUB, BOB["id"])).status == "member"
+    emu.set_admin(HUB, CARLA)
+    assert (await bot.get_chat_member(HUB, CARLA["id"])).status == "administrator"
+    assert [a.user.id for a in await bot.get_chat_administrators(HUB)] == [ANA["id"], CARLA["id"]]
     emu.add_chat(-3003, "supergroup", "Coworking network", username="cowork_network")
     await bot.send_message("@cowork_network", "public chats are reachable by username")
     assert len(emu.sent(-3003)) == 1

@@ -38,7 +38,8 @@ async def test_intro_on_off(world: World) -> None:
     assert await world.say("ana", "/intro off") == ["You are out of the introduction rounds."]
     usage = ["Usage: /intro on|off, /intro yes|no ID, /intro msg ID TEXT"]
     assert await world.say("ana", "/intro maybe") == usage
-    assert await world.say("ana", "/intro yes 99999999999999999999") == usage
+    assert await world.say("ana", "/intro yes -1") == usage
+    assert await world.say("ana", "/intro yes 99999999999999999999") == ["You have no introduction #99999999999999999999."]
     assert await world.say("ana", "/intro yes ²") == usage
     assert await world.say("ana", "/intro yes 7") == ["You have no introduction #7."]
 

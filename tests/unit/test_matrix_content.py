@@ -4,7 +4,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from adapters.matrix_content import (
-    delivery_error, normalize_reaction, reaction_commands, reply_content, typed_as_command,
+    delivery_error, file_content, normalize_reaction, reaction_commands, reply_content, typed_as_command,
 )
 from bot.messages import Button, Reply, RetryAfter
 
@@ -40,3 +40,14 @@ def test_refusals_map_to_wait_give_up_or_retry() -> None:
     assert isinstance(limited, RetryAfter) and limited.seconds == 1.5
     assert delivery_error("M_FORBIDDEN", "not in room", None).permanent
     assert not delivery_error("M_UNKNOWN", "oops", None).permanent
+
+
+def test_a_file_in_an_encrypted_room_is_an_encrypted_file_not_a_url() -> None:
+    keys = {"v": "v2", "iv": "IV", "hashes": {"sha256": "HASH"},
+            "key": {"kty": "oct", "alg": "A256CTR", "ext": True, "k": "KEY", "key_ops": ["encrypt", "decrypt"]}}
+    encrypted = file_content("mydata.json", "application/json", 42, "mxc://hs/abc", keys)
+    assert "url" not in encrypted
+    assert encrypted["file"] == {"url": "mxc://hs/abc", **keys}
+    assert encrypted["msgtype"] == "m.file" and encrypted["info"] == {"mimetype": "application/json", "size": 42}
+    plain = file_content("chart.png", "image/png", 7, "mxc://hs/def")
+    assert plain["url"] == "mxc://hs/def" and "file" not in plain and plain["msgtype"] == "m.image"

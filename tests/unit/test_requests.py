@@ -115,7 +115,8 @@ async def test_help_with_errors(world: World) -> None:
     assert await world.say("ana", "/help_with 1") == ["That is your own request."]
     assert await world.say("bob", "/help_with 99") == ["There is no open request #99."]
     assert await world.say("bob", "/help_with abc") == ["Usage: /help_with ID"]
-    assert await world.say("bob", "/help_with 99999999999999999999") == ["Usage: /help_with ID"]
+    assert await world.say("bob", "/help_with -1") == ["Usage: /help_with ID"]
+    assert await world.say("bob", "/help_with 99999999999999999999") == ["There is no open request #99999999999999999999."]
     await world.say("bob", "/help_with 1")
     assert await world.say("bob", "/help_with 1") == ["You already offered help on request #1."]
 

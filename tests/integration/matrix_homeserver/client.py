@@ -153,6 +153,15 @@ class MatrixTestUser:
         content.setdefault("users", {})[user_id] = level
         await self.request("PUT", path, content)
 
+    async def download(self, mxc: str) -> bytes:
+        """A file's bytes exactly as the homeserver's media store serves them (authenticated media)."""
+        server, media_id = mxc.removeprefix("mxc://").split("/", 1)
+        url = f"{self.base_url}/_matrix/client/v1/media/download/{server}/{quote(media_id, safe='')}"
+        async with self._http.get(url, timeout=aiohttp.ClientTimeout(total=30)) as resp:
+            if resp.status >= 400:
+                await json_or_raise(resp, f"GET {url}")
+            return await resp.read()
+
     async def messages(self, room_id: str, limit: int = 100) -> list[JsonDict]:
         """The latest ``limit`` timeline events of the room, oldest first."""
         body = await self.request("GET", f"/rooms/{quote(room_id, safe='')}/messages",

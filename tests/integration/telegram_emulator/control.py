@@ -66,6 +66,21 @@ class TelegramEmulator(BotApiServer):
         self._chats[chat_id] = chat
         return self._chat_json(chat)
 
+    def set_admin(self, chat_id: int, user: int | JSON, admin: bool = True) -> None:
+        """Promote a member of a group to administrator, or demote them (no update is sent:
+        the bot learns it only by asking, as with ``chat_member`` updates left out)."""
+        chat = self._known_chat(chat_id)
+        if chat.type == "private":
+            raise ValueError("a private chat has no administrators")
+        user_id = self._remember(user)["id"]
+        if user_id == chat.creator:
+            raise ValueError("the creator of a chat cannot be demoted")
+        if admin and user_id not in chat.admins:
+            chat.admins.append(user_id)
+            chat.members.add(user_id)
+        elif not admin and user_id in chat.admins:
+            chat.admins.remove(user_id)
+
     def remove_bot_from(self, chat_id: int, *, by: JSON | None = None) -> None:
         """Kick the bot from a group, or have the user block it in a private chat.
 
