@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.messages import ChatRef, Message, MessageHandler, Reply, Sender, SentRef, html_to_plain
 
@@ -100,3 +100,18 @@ class ConsoleAdapter:
     async def stop(self) -> None:
         if self._task and not self._task.done():
             self._task.cancel()
+
+
+def create(runtime: Any, user: str = "me", space: str | None = None) -> ConsoleAdapter:
+    """The registry's factory (``coworkbot.adapters`` entry point): speak as ``user`` in ``space``'s room."""
+    from bot.spaces import room_of_space
+
+    async def find_room(slug: str) -> str | None:
+        with runtime.sessions() as session:
+            return room_of_space(session, "console", slug)
+
+    room = LOBBY
+    if space:
+        with runtime.sessions() as session:
+            room = room_of_space(session, "console", space) or LOBBY
+    return ConsoleAdapter(user, room, find_room=find_room, on_quit=runtime.stop.set)

@@ -422,3 +422,15 @@ class MatrixAdapter:
 def _txn(reply: Reply, part: str) -> str | None:
     """The transaction id of one part of a stored reply (None: a fresh one per send)."""
     return f"coworkbot-{reply.key}-{part}" if reply.key else None
+
+
+def create(runtime: Any) -> MatrixAdapter:
+    """The registry's factory (``coworkbot.adapters`` entry point)."""
+    return MatrixAdapter(runtime.settings, runtime.sessions)
+
+
+async def probe(settings: Settings, sessions: SessionFactory | None) -> str:
+    """whoami, for ``coworkbot check``."""
+    from adapters.matrix_login import probe as whoami
+
+    return await whoami(settings, sessions)

@@ -309,3 +309,15 @@ class TelegramAdapter:
             raise delivery_error(exc) from exc
         finally:
             release()
+
+
+def create(runtime: Any) -> TelegramAdapter:
+    """The registry's factory (``coworkbot.adapters`` entry point)."""
+    return TelegramAdapter(runtime.settings, sessions=runtime.sessions)
+
+
+async def probe(settings: Settings, sessions: SessionFactory | None) -> str:
+    """getMe, for ``coworkbot check``."""
+    from adapters.telegram_start import probe as get_me
+
+    return await get_me(settings)

@@ -17,6 +17,7 @@ from bot.core import Core
 from bot.dates import warm_up
 from bot.messages import Adapter, MessageHandler
 from bot.outbox import DeliveryWorker
+from bot.registry import platform_module
 from bot.scheduler import Scheduler
 from bot.logs import loop_exception_handler
 from bot.startup import keep_trying, open_engine
@@ -191,20 +192,8 @@ async def _first(main: Awaitable[object], other: Awaitable[object]) -> bool:
 
 
 def platform_adapters(runtime: Runtime) -> list[Adapter]:
-    """The adapters for ``coworkbot run``."""
-    adapters: list[Adapter] = []
-    for platform in configured_adapters(runtime.settings):
-        if platform == "console":
-            adapters.append(console_adapter(runtime))
-        elif platform == "telegram":
-            from adapters.telegram import TelegramAdapter
-
-            adapters.append(TelegramAdapter(runtime.settings, sessions=runtime.sessions))
-        elif platform == "matrix":
-            from adapters.matrix import MatrixAdapter
-
-            adapters.append(MatrixAdapter(runtime.settings, runtime.sessions))
-    return adapters
+    """The adapters for ``coworkbot run``, found by name in the registry."""
+    return [platform_module(platform).create(runtime) for platform in configured_adapters(runtime.settings)]
 
 
 async def probe_platform(platform: str, settings: Settings, sessions: SessionFactory | None) -> str:
@@ -212,25 +201,11 @@ async def probe_platform(platform: str, settings: Settings, sessions: SessionFac
 
     Raises :class:`~bot.startup.StartupError` (``Unreachable``, ``Refused``) with the reason.
     """
-    if platform == "telegram":
-        from adapters.telegram_start import probe
-
-        return await probe(settings)
-    from adapters.matrix_login import probe as probe_matrix
-
-    return await probe_matrix(settings, sessions)
+    result: str = await platform_module(platform).probe(settings, sessions)
+    return result
 
 
 def console_adapter(runtime: Runtime, user: str = "me", space: str | None = None) -> Adapter:
-    from adapters.console import LOBBY, ConsoleAdapter
-    from bot.spaces import room_of_space
-
-    async def find_room(slug: str) -> str | None:
-        with runtime.sessions() as session:
-            return room_of_space(session, "console", slug)
-
-    room = LOBBY
-    if space:
-        with runtime.sessions() as session:
-            room = room_of_space(session, "console", space) or LOBBY
-    return ConsoleAdapter(user, room, find_room=find_room, on_quit=runtime.stop.set)
+    """The console adapter, speaking as ``user`` in ``space``'s room (``coworkbot console``)."""
+    adapter: Adapter = platform_module("console").create(runtime, user=user, space=space)
+    return adapter
