@@ -30,7 +30,7 @@ from storage.models import Broadcast, ChatLink, OutboxMessage, Space
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from bot.app import Runtime
+    from bot.scheduler import JobWorld
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def _reason(tr: Translator, error: str) -> str:
     return tr.t("delivery failed ({error})", error=error[:200])
 
 
-def schedule_reports(runtime: "Runtime") -> None:
+def schedule_reports(runtime: "JobWorld") -> None:
     """Check every few seconds for finished broadcasts and send their reports."""
 
     def job() -> None:

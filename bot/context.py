@@ -10,12 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
-from sqlmodel import Session
+from sqlalchemy import bindparam
+from sqlmodel import Session, select
 
 from bot.config import Settings
 from bot.i18n import Translator, translator
 from bot.messages import ChatRef, Message, Reply
-from storage.models import Member, Space
+from storage.models import Manager, Member, Space
 
 
 class Role(IntEnum):
@@ -157,16 +158,12 @@ class Authority:
 
     @cached_property
     def coordinator(self) -> bool:
-        from bot.members import is_coordinator
-
         return is_coordinator(self._member, self._settings)
 
     @property
     def managed(self) -> dict[int, str]:
         """Space id → how the speaker manages it."""
         if self._managed is None:
-            from bot.members import managed_spaces
-
             self._managed = managed_spaces(self._session, self._member)
         return self._managed
 
@@ -221,3 +218,20 @@ def member_language(member: Member, space: Space | None, settings: Settings) -> 
     if space is not None and space.language in LANGUAGES:
         return space.language
     return settings.default_language
+
+
+# Read on first use of a manager right only (see Authority).
+_MANAGED = select(Manager.space_id, Manager.source).where(Manager.member_id == bindparam("member_id"))
+
+
+def is_coordinator(member: Member, settings: Settings) -> bool:
+    """Coordinators are listed in COORDINATORS (``tg:123``, ``@alice:example.org``, ``console:ana``)."""
+    if member.is_coordinator:
+        return True
+    prefix = {"telegram": "tg:", "console": "console:"}.get(member.platform, "")
+    return f"{prefix}{member.user_id}" in settings.coordinators
+
+
+def managed_spaces(session: Session, member: Member) -> dict[int, str]:
+    """Space id → how the member manages it (``appointed`` or ``chat_admin``)."""
+    return dict(session.exec(_MANAGED, params={"member_id": member.id}).all())

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from bot.config import LANGUAGES, Settings
-from bot.context import Context, UserError
+from bot.context import Context, UserError, is_coordinator, managed_spaces  # noqa: F401  (re-exported)
 from bot.i18n import N_
 from bot.messages import Button, ChatRef, Reply, Sender
 from storage.models import ChatLink, CheckIn, Manager, Member, Space
@@ -42,7 +42,6 @@ _MEMBER = (
     select(Member, _OPEN_STAY)
     .where(Member.platform == bindparam("platform"), Member.user_id == bindparam("user_id"))
 )
-_MANAGED = select(Manager.space_id, Manager.source).where(Manager.member_id == bindparam("member_id"))
 _CHAT_LINK = (  # a chat's space and the id of its link
     select(Space, ChatLink.id).join(ChatLink, ChatLink.space_id == Space.id)  # type: ignore[arg-type]
     .where(ChatLink.platform == bindparam("platform"), ChatLink.chat_id == bindparam("chat_id"))
@@ -121,19 +120,6 @@ def _create_member(session: Session, sender: Sender, now: datetime) -> Member:
                     .on_conflict_do_nothing(index_elements=["platform", "user_id"]))
     return session.exec(select(Member).where(Member.platform == sender.platform,
                                              Member.user_id == sender.user_id)).one()
-
-
-def is_coordinator(member: Member, settings: Settings) -> bool:
-    """Coordinators are listed in COORDINATORS (``tg:123``, ``@alice:example.org``, ``console:ana``)."""
-    if member.is_coordinator:
-        return True
-    prefix = {"telegram": "tg:", "console": "console:"}.get(member.platform, "")
-    return f"{prefix}{member.user_id}" in settings.coordinators
-
-
-def managed_spaces(session: Session, member: Member) -> dict[int, str]:
-    """Space id → how the member manages it (``appointed`` or ``chat_admin``)."""
-    return dict(session.exec(_MANAGED, params={"member_id": member.id}).all())
 
 
 def sync_chat_admin(session: Session, member: Member, space: Space, is_admin: bool, source: str | None,

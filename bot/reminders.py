@@ -41,7 +41,7 @@ from storage.models import Event, Member, Reminder, Rsvp, Space
 from storage.types import utcnow
 
 if TYPE_CHECKING:
-    from bot.app import Runtime
+    from bot.scheduler import JobWorld
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ def reminder_reply(tr: Translator, event: Event, space: Space, reminder: Reminde
     return Reply(Markup("\n").join(lines))
 
 
-def schedule_reminders(runtime: Runtime) -> None:
+def schedule_reminders(runtime: JobWorld) -> None:
     """Catch up now, then run the pass every 30 s and exactly at the next due time.
 
     Called at every start: nothing about reminders lives in the scheduler's

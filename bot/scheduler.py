@@ -5,16 +5,40 @@ capability rebuilds its jobs from it at start (see :func:`bot.app.serve`).
 """
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.config import Settings
+from storage.db import SessionFactory
+
 Job = Callable[[], Awaitable[Any] | Any]
+
+
+class Wakeable(Protocol):
+    """The delivery worker, as jobs see it: the platforms it serves and its wake-up call."""
+
+    adapters: Mapping[str, Any]
+    wakeup: asyncio.Event
+
+
+class JobWorld(Protocol):
+    """What a periodic job needs of the running process (``bot.app.Runtime`` is one).
+
+    A protocol rather than the Runtime itself, so that the capabilities do not
+    import the composition root that imports them.
+    """
+
+    settings: Settings
+    sessions: SessionFactory
+    scheduler: "Scheduler"
+    worker: Wakeable
 
 
 class Scheduler:
