@@ -18,10 +18,13 @@ group never holds up the rest of a broadcast.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +39,8 @@ from storage.types import utcnow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+#: Set in the delivery worker's tasks: a send made there is bulk, and waits behind replies.
+BULK: ContextVar[bool] = ContextVar("bulk_send", default=False)
 #: How long a claimed row is a worker's: longer than any send takes, short enough for a failover.
 LEASE = timedelta(seconds=30)
 BACKOFF_BASE = timedelta(seconds=2)
@@ -153,10 +158,14 @@ class SendPacer:
         self.chats: dict[str, _Window] = {}
         self.paused_until: dict[str, float] = {}
         self._closed = asyncio.Event()
+        self._waiting: list[_Waiter] = []
+        self._tickets = itertools.count()
+        self._change: asyncio.Future[None] | None = None
 
     def close(self) -> None:
         """Shutting down: sends still waiting for a slot fail at once (the outbox keeps them)."""
         self._closed.set()
+        self._notify()
 
     def _chat_window(self, chat: ChatRef) -> _Window | None:
         if self.per_chat_limit is None or not self.per_chat_applies(chat):
@@ -175,20 +184,32 @@ class SendPacer:
         self.paused_until[chat.chat_id] = self.clock() + seconds
 
     async def acquire(self, chat: ChatRef) -> Callable[[], None]:
-        """Wait for a slot for ``chat``; call the returned function when the answer came back."""
+        """Wait for a slot for ``chat``; call the returned function when the answer came back.
+
+        Waiters are served in order, and a member's reply before any bulk send
+        (a row of the outbox, see :data:`BULK`): while a reply can go, no bulk
+        send takes its slot, so a reply waits for the next free slot at most,
+        however long the broadcast. Every waiter is woken when a slot comes
+        back (no sleep-and-retry race). The limits hold for both.
+        """
         window = self._chat_window(chat)
-        while True:
-            now = self.clock()
-            delay = max(self.overall.wait(now), window.wait(now) if window else 0.0,
-                        self.paused_until.get(chat.chat_id, 0.0) - now)
-            if self._closed.is_set():
-                raise DeliveryError("shutting down")
-            if delay <= 0:
-                break
-            try:
-                await asyncio.wait_for(self._closed.wait(), delay)
-            except asyncio.TimeoutError:
-                pass
+        waiter = _Waiter(next(self._tickets), BULK.get(), chat, window)
+        self._waiting.append(waiter)
+        try:
+            while True:
+                if self._closed.is_set():
+                    raise DeliveryError("shutting down")
+                now = self.clock()
+                delay = self._delay(waiter, now)
+                if delay <= 0 and self._first_in_line(waiter, now):
+                    break
+                try:
+                    await asyncio.wait_for(asyncio.shield(self._changed()), delay if delay > 0 else 0.05)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            self._waiting.remove(waiter)
+            self._notify()
         windows = [w for w in (self.overall, window) if w is not None]
         for w in windows:
             w.in_flight += 1
@@ -203,8 +224,38 @@ class SendPacer:
             for w in windows:
                 w.in_flight -= 1
                 w.done.append(stamp)
+            self._notify()
 
         return release
+
+    def _delay(self, waiter: "_Waiter", now: float) -> float:
+        """Seconds until the limits would let ``waiter`` send (0 or less: now)."""
+        return max(self.overall.wait(now), waiter.window.wait(now) if waiter.window else 0.0,
+                   self.paused_until.get(waiter.chat.chat_id, 0.0) - now)
+
+    def _first_in_line(self, waiter: "_Waiter", now: float) -> bool:
+        """No waiter that could send now comes before ``waiter`` (replies first, then by arrival)."""
+        return not any(other is not waiter and (other.bulk, other.ticket) < (waiter.bulk, waiter.ticket)
+                       and self._delay(other, now) <= 0 for other in self._waiting)
+
+    def _changed(self) -> "asyncio.Future[None]":
+        """Resolved at the next change a waiter may be waiting for."""
+        if self._change is None or self._change.done():
+            self._change = asyncio.get_running_loop().create_future()
+        return self._change
+
+    def _notify(self) -> None:
+        """Wake every waiter to look again (a slot came back, a waiter left, shutting down)."""
+        if self._change is not None and not self._change.done():
+            self._change.set_result(None)
+
+
+@dataclass
+class _Waiter:
+    ticket: int
+    bulk: bool
+    chat: ChatRef
+    window: _Window | None
 
 
 class DeliveryWorker:
@@ -294,6 +345,7 @@ class DeliveryWorker:
 
     async def _deliver(self, row: OutboxMessage, chat: ChatRef, slots: asyncio.Semaphore,
                        pacer: SendPacer | None) -> bool:
+        BULK.set(True)  # this task's sends give way to members' replies (see SendPacer.acquire)
         try:
             await self.adapters[row.platform].send(chat, as_reply(row))
         except RetryAfter as exc:  # being asked to wait is not a failed attempt

@@ -133,3 +133,29 @@ async def test_the_pacer_keeps_the_overall_rate() -> None:
         release()
     assert all(later - earlier >= 0.2 for earlier, later in zip(stamps, stamps[30:]))
     assert stamps[-1] - stamps[0] < 0.6  # and does not crawl
+
+
+async def test_a_reply_waiting_for_a_slot_goes_before_bulk_sends_that_waited_longer() -> None:
+    """Replies first: with the window full, the next free slots go to a member's reply, then to the
+    outbox rows in the order they came."""
+    from bot.outbox import BULK
+
+    pacer = SendPacer(overall=(2, 0.3))
+    chat = ChatRef("telegram", "5", is_direct=True)
+    held = [await pacer.acquire(chat), await pacer.acquire(chat)]  # the window is full
+    order: list[str] = []
+
+    async def send(name: str, bulk: bool) -> None:
+        BULK.set(bulk)
+        release = await pacer.acquire(chat)
+        order.append(name)
+        release()
+
+    bulk_sends = [asyncio.create_task(send(f"bulk {i}", True)) for i in range(3)]
+    await asyncio.sleep(0.05)  # the bulk sends have waited a while when the reply comes
+    reply = asyncio.create_task(send("reply", False))
+    await asyncio.sleep(0.05)
+    for release in held:
+        release()
+    await asyncio.gather(reply, *bulk_sends)
+    assert order == ["reply", "bulk 0", "bulk 1", "bulk 2"]
