@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv dev i18n lock clean
+.PHONY: run test unit venv dev i18n lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,13 @@ dev: $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	$(BIN)/coworkbot run
 
+# Both cores (pytest-xdist; each worker has its own PostgreSQL database and Synapse).
 test: $(VENV)/.installed-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The fast loop while working: the unit tests only (real core, fake platforms), first failure stops.
+unit: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest -n 2 -x -q tests/unit $(PYTEST_ARGS)
 
 # Refresh the gettext catalogues from the source (new msgids arrive untranslated).
 i18n: $(VENV)/.installed

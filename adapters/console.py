@@ -97,6 +97,11 @@ class ConsoleAdapter:
         self._sent += 1
         return SentRef(self.platform, chat.chat_id, str(self._sent))
 
+    async def edit(self, message: SentRef, reply: Reply) -> SentRef:
+        """A message shown again in a new version (an announcement's live counts), marked as an edit."""
+        self._print(reply, heading=f"✎ #{message.chat_id} (edited): ")
+        return message
+
     async def stop(self) -> None:
         if self._task and not self._task.done():
             self._task.cancel()

@@ -34,7 +34,7 @@ def typed_as_command(body: str, prefix: str) -> str | None:
 
 
 def reply_content(reply: Reply, prefix: str) -> dict[str, Any]:
-    """An ``m.notice`` with an HTML ``formatted_body`` and a plain ``body``.
+    """An ``m.notice`` with an HTML ``formatted_body``, a plain ``body`` and no one mentioned.
 
     The reply text is already safe HTML (the core escapes user text); button
     labels may hold user text (a space's name), so they are escaped here.
@@ -43,7 +43,10 @@ def reply_content(reply: Reply, prefix: str) -> dict[str, Any]:
     lines = [_buttons_line(row, prefix) for row in reply.buttons]
     if lines:
         html += "<br>" + "<br>".join(lines)
-    return {"msgtype": "m.notice", "body": html_to_plain(html), "format": HTML_FORMAT, "formatted_body": html}
+    # m.mentions, even empty: nobody is notified because a name happens to be in the text (an answer
+    # to a command names its sender there, see adapters.matrix_replies).
+    return {"msgtype": "m.notice", "body": html_to_plain(html), "format": HTML_FORMAT, "formatted_body": html,
+            "m.mentions": {}}
 
 
 def _buttons_line(row: list[Button], prefix: str) -> str:

@@ -2,8 +2,9 @@
 
 The core addresses a direct chat by the user id, as on Telegram; Matrix needs
 a room. A room is a direct chat when we were invited to it as one
-(``is_direct``), when we opened it, or when the user talks to us there. The
-map lives in the database (``DirectChat`` rows, keyed by the user's identity so
+(``is_direct``), when we opened it, or when our ``m.direct`` account data
+lists it; never because of its size (an unnamed room of a coordinator and the
+bot is a room to link, not a private chat). The map lives in the database (``DirectChat`` rows, keyed by the user's identity so
 ``/mydata`` shows it and ``/forgetme`` deletes it); new rooms are also added to
 our ``m.direct`` account data, so the user's client shows them as direct chats.
 
@@ -36,9 +37,26 @@ class DirectRooms:
         self.sessions = sessions
         self.by_user: dict[str, str] = load_direct_chats(sessions, self.platform)
         self.rooms: set[str] = set(self.by_user.values())
+        #: Rooms our m.direct account data lists (what other devices of the account, or a client, marked).
+        self.listed: set[str] = set()
 
     def is_direct_room(self, room_id: str) -> bool:
-        return room_id in self.rooms
+        return room_id in self.rooms or room_id in self.listed
+
+    async def load_listed(self) -> None:
+        """Read our m.direct account data (at start; later changes come with the sync)."""
+        listed = await self.client.list_direct_rooms()
+        self.take_account_data(getattr(listed, "rooms", None) or {})
+
+    def take_account_data(self, content: dict[str, list[str]]) -> None:
+        """The m.direct content: user id → their direct rooms."""
+        self.listed = {room for rooms in content.values() if isinstance(rooms, list) for room in rooms}
+
+    async def remember_invited(self, user_id: str, room_id: str) -> None:
+        """A room ``user_id`` invited us to as a direct chat: theirs, and listed in our m.direct."""
+        self.remember(user_id, room_id)
+        if room_id not in self.listed:
+            await self._mark_direct(user_id, room_id)
 
     def remember(self, user_id: str, room_id: str) -> None:
         """``room_id`` is (now) where we talk to ``user_id`` in private."""
@@ -73,6 +91,7 @@ class DirectRooms:
         listed = await self.client.list_direct_rooms()
         rooms: dict[str, list[str]] = dict(getattr(listed, "rooms", {}) or {})
         rooms[user_id] = [*rooms.get(user_id, []), room_id]
+        self.listed.add(room_id)
         path = f"/_matrix/client/v3/user/{quote(self.client.user_id, safe='')}/account_data/m.direct"
         headers = {"Authorization": f"Bearer {self.client.access_token}", "Content-Type": "application/json"}
         try:

@@ -8,16 +8,22 @@ before anything else can print it.
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
-from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginError, WhoamiResponse
+from nio import AsyncClient, AsyncClientConfig, ErrorResponse, LoginError, ProfileSetDisplayNameError, WhoamiResponse
+from nio.crypto import ENCRYPTION_ENABLED
 
+from adapters.matrix_store import TOKEN_FIX, has_store, lost_store
 from bot.config import PREFIX, Settings
 from bot.logs import register_secret
 from bot.startup import Refused, StartupError, Unreachable
 from storage.db import SessionFactory
-from storage.state import load_json
+from storage.state import load_json, save_json
+
+log = logging.getLogger(__name__)
 
 TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
 
@@ -74,6 +80,79 @@ def load_saved_login(sessions: SessionFactory, settings: Settings) -> dict[str, 
     return saved
 
 
+async def log_in(client: AsyncClient, settings: Settings, sessions: SessionFactory, *,
+                 encryption: bool, store_path: str) -> bool:
+    """Access token if configured; else the saved login, else a password login saved for next time.
+
+    Saving the login keeps one device across restarts (and its encryption
+    keys). A saved device whose encryption store was lost is replaced by a new
+    login; with only an access token we cannot, so we say so in one line and
+    run without encryption (encrypted rooms are then told so). Returns whether
+    end-to-end encryption can be used.
+    """
+    token = settings.matrix_access_token
+    if token:
+        client.access_token = token
+        who = await client.whoami()
+        if not isinstance(who, WhoamiResponse):
+            raise answer_error(settings, who, "MATRIX_ACCESS_TOKEN")
+        if encryption and await lost_store(client, store_path, who.user_id, who.device_id or ""):
+            log.warning("matrix: the encryption store of device %s is missing from %s, so encrypted rooms "
+                        "and direct chats will not work: %s", who.device_id, store_path, TOKEN_FIX)
+            client.config = replace(client.config, encryption_enabled=False)
+            encryption = False
+        client.restore_login(who.user_id, who.device_id or "", token)
+        return encryption
+    lost = None
+    saved = load_saved_login(sessions, settings)
+    if saved:
+        client.access_token = saved["access_token"]
+        who = await client.whoami()
+        if isinstance(who, WhoamiResponse):
+            if not (encryption and await lost_store(client, store_path, who.user_id, saved["device_id"])):
+                client.restore_login(who.user_id, saved["device_id"], saved["access_token"])
+                return encryption
+            lost = saved["device_id"]
+            await client.logout()  # the old device goes, with the keys no one holds any more
+        elif is_transient(who):  # a hiccup is no reason to drop the device (and its encryption keys)
+            raise answer_error(settings, who, "MATRIX_HOMESERVER")
+        client.access_token = ""
+    client.device_id = ""  # whoami set it: a new login must be a new device, never the old id with new keys
+    response = await client.login(settings.matrix_password, device_name="coworkbot")
+    if isinstance(response, LoginError):
+        raise answer_error(settings, response, "MATRIX_PASSWORD")
+    register_secret(response.access_token)
+    save_json(sessions, saved_login_key(settings), {"device_id": response.device_id,
+                                                    "access_token": response.access_token})
+    if lost:
+        log.warning("matrix: the encryption store of device %s is missing from %s; logged in again as device %s "
+                    "(keep %sMATRIX_STORE_PATH on a persistent volume)", lost, store_path, response.device_id, PREFIX)
+    return encryption
+
+
+async def set_display_name(client: AsyncClient, name: str) -> None:
+    """MATRIX_DISPLAY_NAME, so rooms show a name rather than the bare user id (a failure is one line)."""
+    current = await client.get_displayname()
+    if getattr(current, "displayname", None) == name:
+        return
+    result = await client.set_displayname(name)
+    if isinstance(result, ProfileSetDisplayNameError):
+        log.warning("matrix: could not set the display name: %s", result.message)
+
+
+async def store_warning(client: AsyncClient, settings: Settings, user_id: str, device_id: str) -> str:
+    """For ``coworkbot check``: what a start will do about a lost encryption store ('' when it is fine)."""
+    store_path = settings.matrix_store_path
+    if not ENCRYPTION_ENABLED or has_store(store_path, user_id, device_id):
+        return ""
+    if not await lost_store(client, store_path, user_id, device_id):
+        return ""
+    if settings.matrix_access_token:
+        return f"; WARNING: the encryption store of this device is missing from {store_path}, so encrypted " \
+               f"rooms will not work: {TOKEN_FIX}"
+    return f"; the encryption store of this device is missing from {store_path}: the next start logs in as a new device"
+
+
 async def probe(settings: Settings, sessions: SessionFactory | None) -> str:
     """Who the homeserver says we are (whoami), for ``coworkbot check``.
 
@@ -90,7 +169,8 @@ async def probe(settings: Settings, sessions: SessionFactory | None) -> str:
             who = await client.whoami()
             if isinstance(who, WhoamiResponse):
                 how = "access token" if settings.matrix_access_token else "saved login"
-                return f"{who.user_id}, device {who.device_id} ({how})"
+                warning = await store_warning(client, settings, who.user_id, who.device_id or "")
+                return f"{who.user_id}, device {who.device_id} ({how}){warning}"
             setting = "MATRIX_ACCESS_TOKEN" if settings.matrix_access_token else "MATRIX_PASSWORD"
             if settings.matrix_access_token or is_transient(who) or not settings.matrix_password:
                 raise answer_error(settings, who, setting)

@@ -1,4 +1,9 @@
-"""The Telegram adapter: python-telegram-bot 22 polling, HTML replies, inline buttons.
+"""The Telegram adapter: python-telegram-bot 22, HTML replies, inline buttons.
+
+Updates come from our own getUpdates loop, which resumes from the offset kept in
+the database (:mod:`adapters.telegram_polling`); the bot's own membership events
+are :mod:`adapters.telegram_membership`, its menus :mod:`adapters.telegram_menus`,
+and a reply's parts (split text, photo, file) :mod:`adapters.telegram_send`.
 
 Each text message and each pressed inline button becomes one neutral
 :class:`~bot.messages.Message` (a button's ``callback_data`` is the command it
@@ -21,21 +26,24 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllChatAdministrators, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import User
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.error import RetryAfter as TgRetryAfter
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from adapters.telegram_edit import CallbackAnswer, edit_message, shown_as_message
+from adapters.telegram_membership import MembershipEvents
+from adapters.telegram_menus import CommandMenus
+from adapters.telegram_polling import UpdatePoller, UpdateStore
+from adapters.telegram_send import send_parts
 from adapters.telegram_start import short_reason, start_error
-from adapters.telegram_text import split_html
-from bot.commands import menu
-from bot.config import LANGUAGES, Settings
-from bot.context import Role
-from bot.i18n import translator
+from bot.chat_membership import ChatMembership
+from bot.config import Settings
+from bot.deep_links import record_bot_username
 from bot.messages import (Button, ChatRef, DeliveryError, Message, MessageHandler as CoreHandler, Reply,
-                          RetryAfter, Sender, SentRef, html_to_plain)
+                          RetryAfter, Sender, SentRef)
 from bot.outbox import SendPacer, store_for_retry
 from storage.db import SessionFactory
 
@@ -56,6 +64,8 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
         if isinstance(seconds, timedelta):
             seconds = seconds.total_seconds()
         return RetryAfter(float(seconds), f"Telegram flood control: retry after {seconds}s")
+    if isinstance(exc, ChatMigrated):  # sent again to the new id (see TelegramAdapter._paced)
+        return DeliveryError("the group was upgraded to a supergroup", permanent=False)
     if isinstance(exc, Forbidden):  # kicked from the group, blocked by the user
         return DeliveryError(exc.message, permanent=True)
     if isinstance(exc, BadRequest):
@@ -96,7 +106,8 @@ class TelegramAdapter:
     platform = "telegram"
 
     def __init__(self, settings: Settings, *, sessions: SessionFactory | None = None,
-                 admin_ttl: float = ADMIN_TTL, poll_timeout: int = 10) -> None:
+                 admin_ttl: float = ADMIN_TTL, poll_timeout: int = 10,
+                 membership: ChatMembership | None = None) -> None:
         if not settings.telegram_token:
             raise ValueError("COWORKBOT_TELEGRAM_TOKEN is not set")
         self.settings = settings
@@ -109,13 +120,19 @@ class TelegramAdapter:
         self._handle: CoreHandler | None = None
         self._admins: dict[int, tuple[float, set[int]]] = {}
         self._chat_locks: dict[str, asyncio.Lock] = {}
+        self._poller: UpdatePoller | None = None
+        self.menus = CommandMenus(self._bot, settings, sessions)
+        if membership is None and sessions is not None:
+            membership = ChatMembership(sessions, settings)
+        self.membership = None if membership is None else MembershipEvents(
+            membership, self.send, sessions, changed=self.menus.request_sync)
 
     # -- lifecycle ---------------------------------------------------------------
     def _build(self) -> Application:  # type: ignore[type-arg]
-        # Updates are handled concurrently so a group waiting for its per-minute budget
-        # does not hold up everyone else; a lock per chat keeps each chat in order.
-        builder = (Application.builder().token(self.settings.telegram_token or "")
-                   .concurrent_updates(16).connection_pool_size(8).pool_timeout(10.0)
+        # No Updater: updates come from our own getUpdates loop (adapters.telegram_polling), which
+        # keeps the offset in the database and hands each update to Application.process_update.
+        builder = (Application.builder().token(self.settings.telegram_token or "").updater(None)
+                   .connection_pool_size(8).pool_timeout(10.0)
                    .get_updates_read_timeout(self.poll_timeout + 10.0))
         url = self.settings.telegram_api_url
         if url:
@@ -129,16 +146,18 @@ class TelegramAdapter:
         app = self._app = self._build()
         app.add_handler(MessageHandler(filters.TEXT & filters.UpdateType.MESSAGE, self._on_message))
         app.add_handler(CallbackQueryHandler(self._on_button))
+        for handler in self.membership.handlers() if self.membership else []:
+            app.add_handler(handler)
         app.add_error_handler(self._on_error)
         try:
             await app.initialize()  # getMe: fails early on a bad token
             self.username = app.bot.username or ""
-            await self._set_menus()
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(timeout=self.poll_timeout, poll_interval=0.0,
-                                            allowed_updates=["message", "callback_query", "my_chat_member"],
-                                            error_callback=self._on_polling_error)
+            if self.sessions is not None:
+                record_bot_username(self.sessions, self.username)  # for the deep links the core builds
+            store = UpdateStore(self.sessions, app.bot.id) if self.sessions is not None else None
+            self._poller = UpdatePoller(app.bot, app.process_update, store=store, timeout=self.poll_timeout)
+            self._poller.start()  # answering does not wait for the menus
+            await self.menus.set_all(app.bot.id)
         except TelegramError as exc:
             self._app = None
             await self._close(app)  # so that the next attempt starts from scratch
@@ -150,28 +169,16 @@ class TelegramAdapter:
         if app is None:
             return
         self.pacer.close()  # replies waiting for a group's budget give up instead of holding the stop
+        if self._poller is not None:  # updates cut off here were kept: the next start handles them
+            await self._poller.stop()
+        await self.menus.stop()
         await self._close(app)
 
     @staticmethod
     async def _close(app: Application) -> None:  # type: ignore[type-arg]
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
         if app.running:
             await app.stop()
         await app.shutdown()
-
-    async def _set_menus(self) -> None:
-        """Command menus per language: members everywhere, managers' extra commands for chat admins."""
-        bot = self._bot()
-        scopes: list[tuple[Any, Role]] = [(None, Role.MEMBER), (BotCommandScopeAllChatAdministrators(), Role.MANAGER)]
-        try:
-            for scope, role in scopes:
-                for lang in ("", *LANGUAGES):
-                    items = menu(translator(lang or self.settings.default_language), role)
-                    commands = [BotCommand(name, html_to_plain(text)[:256]) for name, text in items if text.strip()]
-                    await bot.set_my_commands(commands, scope=scope, language_code=lang or None)
-        except TelegramError as exc:  # menus are a comfort, not a reason to stop
-            log.warning("telegram: could not set command menus: %s", exc)
 
     def _bot(self) -> Any:
         if self._app is None:
@@ -189,29 +196,50 @@ class TelegramAdapter:
         async with self._lock(chat.id):
             admin = not ref.is_direct and message.text.startswith("/") and await self._is_admin(chat.id, user.id)
             await self._answer(Message(ref, sender_of(user), message.text, sender_is_chat_admin=admin))
+        self.menus.after_command(message.text)  # /manager add, /space link: appointed managers' menus
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None or not query.data:
             return
-        try:
-            await query.answer()  # stops the button's spinner; the reply is a message
-        except TelegramError as exc:
-            log.info("telegram: callback answer failed: %s", exc)
+        answer = CallbackAnswer(query)  # once: the toast, or no text before Telegram's deadline
         origin = query.message  # None when the message is too old for Telegram to say where it was
+        pressed = None
         if origin is not None:
             ref = ChatRef(self.platform, str(origin.chat.id), is_direct=origin.chat.type == ChatType.PRIVATE)
+            pressed = SentRef(self.platform, ref.chat_id, str(origin.message_id))
         else:
             ref = ChatRef(self.platform, str(query.from_user.id), is_direct=True)
-        async with self._lock(int(ref.chat_id)):
-            admin = not ref.is_direct and await self._is_admin(int(ref.chat_id), query.from_user.id)
-            await self._answer(Message(ref, sender_of(query.from_user), query.data, sender_is_chat_admin=admin))
+        try:
+            async with self._lock(int(ref.chat_id)):
+                admin = not ref.is_direct and await self._is_admin(int(ref.chat_id), query.from_user.id)
+                message = Message(ref, sender_of(query.from_user), query.data, sender_is_chat_admin=admin)
+                assert self._handle is not None
+                replies = await self._handle(message)
+                await answer.give(replies)  # errors and RSVPs are this toast alone (telegram_edit)
+                await self._deliver(message, [r for r in replies if shown_as_message(r)], pressed)
+        finally:
+            await answer.give([])  # answered already, unless something above failed
 
     async def _answer(self, message: Message) -> None:
         assert self._handle is not None
-        for reply in await self._handle(message):
+        await self._deliver(message, await self._handle(message))
+
+    async def _deliver(self, message: Message, replies: list[Reply], pressed: SentRef | None = None) -> None:
+        """Send the replies to a message; one that is the new version of the ``pressed`` message edits it.
+
+        Once one is deferred to the outbox, the ones after it follow it there, so they keep their order.
+        """
+        deferred: DeliveryError | None = None
+        for reply in replies:
+            if deferred is not None and self.sessions is not None:
+                store_for_retry(self.sessions, message.chat, reply, message.sender, deferred)
+                continue
             try:
-                await self.send(message.chat, reply)
+                if pressed is not None and reply.on_button == "edit":
+                    await self._edit_pressed(message.chat, pressed, reply)
+                else:
+                    await self.send(message.chat, reply)
             except DeliveryError as exc:
                 # A direct chat's id is the user's: the log names groups only.
                 where = "a direct chat" if message.chat.is_direct else message.chat.chat_id
@@ -219,15 +247,24 @@ class TelegramAdapter:
                     log.warning("telegram: reply to %s not delivered: %s", where, exc.reason)
                 else:  # not lost: the outbox retries it with backoff
                     log.warning("telegram: reply to %s deferred to the outbox: %s", where, exc.reason)
-                    store_for_retry(self.sessions, message.chat, reply, message.sender)
+                    store_for_retry(self.sessions, message.chat, reply, message.sender, exc)
+                    deferred = DeliveryError(exc.reason)
+                    if isinstance(exc, RetryAfter):  # the ones after it wait as long
+                        deferred = RetryAfter(exc.seconds, exc.reason)
+
+    async def _edit_pressed(self, chat: ChatRef, pressed: SentRef, reply: Reply) -> None:
+        """Edit the message whose button was pressed; one that cannot be edited gets a new message instead."""
+        try:
+            await self.edit(pressed, reply)
+        except DeliveryError as exc:
+            if not exc.permanent:
+                raise
+            log.info("telegram: pressed message not edited (%s); sending the answer instead", exc.reason)
+            await self.send(chat, reply)
 
     def _lock(self, chat_id: int) -> asyncio.Lock:
         """Taken before the first await of an update, so a chat's updates are answered in order."""
         return self._chat_locks.setdefault(str(chat_id), asyncio.Lock())
-
-    def _on_polling_error(self, exc: TelegramError) -> None:
-        """PTB retries getUpdates itself; a 502 or a network blip is one line, not a traceback."""
-        log.warning("telegram: getUpdates failed (%s), retrying", short_reason(exc))
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: error while handling an update", exc_info=context.error)
@@ -273,47 +310,39 @@ class TelegramAdapter:
 
     # -- outgoing ----------------------------------------------------------------
     async def send(self, chat: ChatRef, reply: Reply) -> SentRef:
-        """Send a reply: text in chunks under 4096 characters, buttons under the last one, then the file."""
-        bot = self._bot()
-        chunks = [c for c in split_html(reply.text) if html_to_plain(c).strip()] if reply.text else []
-        markup = keyboard(reply.buttons)
-        sent: Any = None
-        for index, chunk in enumerate(chunks):
-            last = index == len(chunks) - 1
-            sent = await self._send_text(bot, chat, chunk, markup if last and not reply.file else None)
-        if reply.file is not None:
-            data, name = reply.file.data, reply.file.name
-            sent = await self._paced(chat, lambda: bot.send_document(chat.chat_id, document=data, filename=name,
-                                                                     reply_markup=markup))
-        if sent is None:
-            raise DeliveryError("empty reply", permanent=True)
-        return SentRef(self.platform, chat.chat_id, str(sent.message_id))
+        """Send a reply as its parts (see :mod:`adapters.telegram_send`), after those sent before.
 
-    async def _send_text(self, bot: Any, chat: ChatRef, text: str, markup: InlineKeyboardMarkup | None) -> Any:
-        try:
-            return await self._paced(chat, lambda: bot.send_message(chat.chat_id, text, parse_mode=ParseMode.HTML,
-                                                                    reply_markup=markup))
-        except DeliveryError as exc:
-            if "can't parse entities" not in exc.reason.lower():
-                raise
-            # Our HTML is broken (a bug to fix), but the reader still gets the words.
-            log.error("telegram: HTML refused (%s), sending as plain text", exc.reason)
-            return await self._paced(chat, lambda: bot.send_message(chat.chat_id, html_to_plain(text),
-                                                                    reply_markup=markup))
+        Text in chunks under 4096 characters, a picture as a photo with the text as its caption,
+        another file after the text; buttons under the last part.
+        """
+        sent = await send_parts(self._paced, self._bot(), chat, reply, keyboard(reply.buttons))
+        # None: every part had gone out before (nothing was left to send).
+        return SentRef(self.platform, chat.chat_id, str(sent.message_id) if sent is not None else "")
+
+    async def edit(self, message: SentRef, reply: Reply) -> SentRef:
+        """Edit a message the bot sent to say ``reply`` (text and buttons), within the chat's send budget."""
+        chat = ChatRef(self.platform, message.chat_id, is_direct=not message.chat_id.startswith("-"))
+        return await edit_message(self._bot(), self._paced, chat, message, reply, keyboard(reply.buttons))
 
     async def _paced(self, chat: ChatRef, call: Callable[[], Awaitable[Any]]) -> Any:
         release = await self.pacer.acquire(chat)
         try:
             return await call()
         except TelegramError as exc:
-            raise delivery_error(exc) from exc
+            error = delivery_error(exc)
+            if isinstance(exc, ChatMigrated) and self.membership is not None:
+                self.membership.chat_moved(int(chat.chat_id), exc.new_chat_id)  # the outbox retries it there
+            if isinstance(error, RetryAfter):  # nothing more goes to that chat before Telegram allows it
+                self.pacer.pause(chat, error.seconds)
+            raise error from exc
         finally:
             release()
 
 
 def create(runtime: Any) -> TelegramAdapter:
     """The registry's factory (``coworkbot.adapters`` entry point)."""
-    return TelegramAdapter(runtime.settings, sessions=runtime.sessions)
+    membership = ChatMembership(runtime.sessions, runtime.settings, on_outbox=runtime.worker.wakeup.set)
+    return TelegramAdapter(runtime.settings, sessions=runtime.sessions, membership=membership)
 
 
 async def probe(settings: Settings, sessions: SessionFactory | None) -> str:

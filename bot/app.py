@@ -65,7 +65,7 @@ def schedule_jobs(runtime: Runtime) -> None:
 
     schedule_reports(runtime)
     from bot.intro_round import schedule_rounds
-    from bot.requests import schedule_escalation
+    from bot.escalation import schedule_escalation
 
     schedule_rounds(runtime.scheduler, runtime.sessions, runtime.settings, runtime.worker.wakeup.set)
     schedule_escalation(runtime.scheduler, runtime.sessions, runtime.settings, runtime.worker.wakeup.set)
@@ -155,8 +155,10 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
             return
         if not await _first(lock.acquire(), stop.wait()):
             return  # told to stop while standing by
-        warm_up(LANGUAGES)  # dateparser's language data, so the first /event is not slow
         runtime = await start(settings, make_adapters, stop=stop)
+        # dateparser's language data (about 2 s), so that a rare phrase in a first /event is not
+        # slow either; in a thread, after the adapters listen: start-up never waits for it.
+        warming = asyncio.ensure_future(asyncio.to_thread(warm_up, LANGUAGES))
         schedule_jobs(runtime)
         runtime.scheduler.start()
         log.info("coworkbot running on %s", ", ".join(runtime.adapters))
@@ -164,6 +166,7 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
             if not await _first(stop.wait(), lock.watch()):
                 raise LostLeadership("lost the leader lock")
         finally:
+            warming.cancel()
             await shutdown(runtime, drain=stop.is_set())  # a lost lock: send nothing more
             log.info("coworkbot stopped")
     finally:

@@ -3,7 +3,8 @@
 A member has at most one open check-in (not ended, not expired); checking in
 again updates that row in place rather than adding one, so "who is here" never
 shows a person twice. Expiry is computed in the space's time zone: the given
-duration, else the space's closing time today, else (after closing) midnight.
+duration, else the day's closing (its opening hours, else its closing time), else
+(after closing) midnight.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from sqlmodel import Session, func, select
 from bot.context import Context, UserError
 from bot.members import display
 from bot.messages import Reply
+from bot.opening_hours import closing_on, stored_hours
+from bot.pages import page_buttons, page_footer, page_of, split_page
 from bot.sanitize import bounded_decimal, bounded_int
 from storage.models import CheckIn, Member, Space
 
@@ -57,11 +60,18 @@ def split_duration(args: str) -> tuple[str, timedelta | None]:
 
 
 def closing_at(space: Space, now: datetime) -> datetime:
-    """Today's closing time in the space's zone; after closing, the coming midnight."""
+    """Today's closing in the space's zone; after closing, the coming midnight.
+
+    Today's closing is the end of the day's last opening hours; on a day the hours leave
+    closed (or with no hours set) it is the space's ``closing_time``.
+    """
     zone = ZoneInfo(space.timezone)
     local = now.astimezone(zone)
-    hour, minute = (int(part) for part in space.closing_time.split(":"))
-    closing = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
+    week = stored_hours(space.opening_hours)
+    closing = closing_on(week, local) if week is not None else None
+    if closing is None:
+        hour, minute = (int(part) for part in space.closing_time.split(":"))
+        closing = datetime.combine(local.date(), time(hour, minute), tzinfo=zone)
     if closing <= local:
         closing = datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=zone)
     return closing
@@ -159,8 +169,13 @@ def here(ctx: Context, args: str) -> Reply:
     zone = ctx.zone(space)
     visible = [(c, m) for c, m in rows if m.consent_presence]
     hidden = len(rows) - len(visible)
-    lines = [ctx.tn("<b>{space}</b>: {n} person here now", "<b>{space}</b>: {n} people here now", len(rows), space=space.name)]
-    for check, member in visible:
+    if space.capacity:
+        lines = [ctx.tn("<b>{space}</b>: {n} / {capacity} person here now", "<b>{space}</b>: {n} / {capacity} people here now",
+                        len(rows), space=space.name, capacity=space.capacity)]
+    else:
+        lines = [ctx.tn("<b>{space}</b>: {n} person here now", "<b>{space}</b>: {n} people here now", len(rows), space=space.name)]
+    page = page_of(visible, split_page(args)[1])
+    for check, member in page.items:
         since = ctx.tr.time(check.started_at, zone)
         if check.note:
             lines.append(ctx.t("• {name}, since {time}: {note}", name=display(member), time=since, note=check.note))
@@ -168,4 +183,5 @@ def here(ctx: Context, args: str) -> Reply:
             lines.append(ctx.t("• {name}, since {time}", name=display(member), time=since))
     if hidden:
         lines.append(ctx.tn("+{n} other", "+{n} others", hidden))
-    return Reply("\n".join(lines))
+    footer = page_footer(ctx.tr, page)
+    return Reply("\n".join(lines + ([footer] if footer else [])), buttons=page_buttons(ctx.tr, page, "/here"))

@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     db.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     spaces = sub.add_parser("spaces", help="bulk operations on spaces")
     spaces_sub = spaces.add_subparsers(dest="action", required=True)
-    imp = spaces_sub.add_parser("import", help="create spaces from a CSV file: name,city,country,timezone[,language]")
+    imp = spaces_sub.add_parser("import", help="create spaces from a CSV file: "
+                                "name,city,country,timezone[,language[,hours[,capacity[,address]]]]")
     imp.add_argument("file")
     imp.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     stats = sub.add_parser("stats", help="network reporting")
@@ -107,7 +108,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         from bot.app import open_database
         from bot.space_import import import_spaces
 
-        created, errors = import_spaces(open_database(settings), args.file)
+        created, errors = import_spaces(open_database(settings), args.file, settings.default_language)
         print(f"{created} spaces created")
         for error in errors:
             print(f"  {error}", file=sys.stderr)

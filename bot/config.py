@@ -49,6 +49,9 @@ class Settings:
     matrix_access_token: str | None = field(default=None, repr=False)
     matrix_command_prefix: str = "!"
     matrix_store_path: str = "matrix-store"  # end-to-end encryption keys (with the e2e extra)
+    matrix_display_name: str = "coworkbot"
+    #: Besides coordinators and managers, who may invite the bot to a room: ``@user:server``, ``:server``.
+    matrix_allowed_inviters: tuple[str, ...] = ()
     coordinators: tuple[str, ...] = ()
     default_language: str = "en"
     network_timezone: str = "Europe/Brussels"
@@ -92,6 +95,22 @@ OFFSETS_MAX = 10
 _TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _MATRIX_USER = re.compile(r"^@[^:\s]+:\S+$")
 _COORDINATOR = re.compile(r"^(tg:\d+|console:\S+|@[^:\s]+:\S+)$")
+_MATRIX_SERVER = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+DISPLAY_NAME_MAX = 100
+
+
+def _allowed_inviters(raw: Any) -> tuple[str, ...]:
+    """``@user:server``, ``:server`` or ``server`` items; a bare server is kept as ``:server``."""
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    found = []
+    for item in (str(i).strip() for i in items if str(i).strip()):
+        if item.startswith("@") and _MATRIX_USER.match(item):
+            found.append(item)
+        elif _MATRIX_SERVER.match(item.removeprefix(":")):
+            found.append(":" + item.removeprefix(":").lower())
+        else:
+            raise ValueError(f"{item[:60]!r} is not @user:server, :server or server")
+    return tuple(found)
 
 
 def _duration(name: str, text: str) -> timedelta:
@@ -160,6 +179,8 @@ def _convert(name: str, raw: Any) -> Any:
             for bad in (i for i in ids if not _COORDINATOR.match(i)):
                 raise ValueError(f"{bad[:60]!r} is not tg:USER_ID, @user:server or console:NAME")
             return ids
+        if name == "matrix_allowed_inviters":
+            return _allowed_inviters(raw)
         if name == "reminder_offsets":
             items = raw if isinstance(raw, list) else str(raw).split(",")
             offsets = {_duration(name, str(i)) for i in items if str(i).strip()}
@@ -189,6 +210,10 @@ def _convert(name: str, raw: Any) -> Any:
             raise ValueError("not a bot token (the 123456789:AA... form that @BotFather gives)")
         if name == "matrix_user_id" and not _MATRIX_USER.match(text):
             raise ValueError("not a Matrix user id (@name:server)")
+        if name == "matrix_display_name":
+            if not 1 <= len(text.strip()) <= DISPLAY_NAME_MAX:
+                raise ValueError(f"must be 1 to {DISPLAY_NAME_MAX} characters")
+            return text.strip()
         if name == "matrix_command_prefix" and not (1 <= len(text) <= 3 and not any(c.isspace() for c in text)):
             raise ValueError("must be 1 to 3 characters without spaces, e.g. !")
         return text.strip() if name in ("telegram_token", "matrix_access_token") else text

@@ -86,6 +86,9 @@ class Context:
     def t(self, msgid: str, **kwargs: Any) -> Markup:
         return self.tr.t(msgid, **kwargs)
 
+    def pt(self, context: str, msgid: str, **kwargs: Any) -> Markup:
+        return self.tr.pt(context, msgid, **kwargs)
+
     def tn(self, singular: str, plural: str, n: int, **kwargs: Any) -> Markup:
         return self.tr.tn(singular, plural, n, **kwargs)
 
@@ -115,18 +118,20 @@ class Context:
     def post(self, chat: ChatRef, reply: Reply, *, kind: str = "message",
              batch_id: int | None = None, dedupe_key: str | None = None,
              author: Member | None = None, subject: Member | None = None,
-             recipient: Member | None = None) -> None:
+             recipient: Member | None = None, event_id: int | None = None) -> None:
         """Send ``reply`` to another chat through the outbox, in this transaction.
 
         ``author`` (who wrote or caused it), ``subject`` (who it is about) and
         ``recipient`` (whose direct chat it goes to) are the members it
         concerns: /forgetme deletes it with any of them, /mydata shows it.
+        ``event_id``: the message announces that event, and is edited with its live counts.
         """
         from bot.outbox import enqueue
 
         enqueue(self.session, chat, reply, kind=kind, batch_id=batch_id, dedupe_key=dedupe_key,
                 not_before=self.now, author_id=author.id if author else None,
-                subject_id=subject.id if subject else None, recipient_id=recipient.id if recipient else None)
+                subject_id=subject.id if subject else None, recipient_id=recipient.id if recipient else None,
+                event_id=event_id)
         self.outbox.append(chat)
 
     def post_to_member(self, member: Member, build: Callable[[Translator], Reply], *,

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot import commands
 from bot.admin_rights import ADMIN_CHECK_TTL, ChatAdminCheck, ChatAdminRights
@@ -20,7 +20,7 @@ from bot.members import load_speaker, sync_chat_admin
 from bot.messages import Message, Reply
 from bot.sanitize import clean_message
 from storage.db import SessionFactory
-from storage.models import Space
+from storage.models import Member, Space
 from storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -185,8 +185,20 @@ class Core:
             log.exception("could not re-check chat admin rights")
 
     def _tr(self, message: Message):  # noqa: ANN202 - a Translator
-        """A translator before the member is loaded (flood and crash replies)."""
-        lang = (message.sender.language or self.settings.default_language).split("-")[0]
+        """A translator outside a command's context (flood and crash replies, hints).
+
+        The member's own choice (/lang) when they have made one, else the
+        platform's language, else the default: one small query, on these
+        rare paths only.
+        """
+        lang = None
+        try:
+            with self.sessions() as session:
+                lang = session.exec(select(Member.language).where(
+                    Member.platform == message.sender.platform, Member.user_id == message.sender.user_id)).first()
+        except Exception:  # noqa: BLE001 - the database may be why we are here: the platform's language then
+            log.debug("no member language for a reply outside a command", exc_info=True)
+        lang = lang or (message.sender.language or self.settings.default_language).split("-")[0]
         return translator(lang, message.prefix)
 
     def _hint(self, message: Message) -> Reply:

@@ -1,12 +1,15 @@
 """Natural-language event dates for `/event TITLE | WHEN`, in the user's and the space's language.
 
-The clock time ("18h", "alle 18", "u 18 sati", "6pm") is read here by one small regex, because
-dateparser misreads bare hours ("domani alle 18" -> 10:00, "sutra u 18 sati" -> 04:00) and because
-it lets the date part be parsed, and cached, against the base *date* alone. Dateparser reads the
-date part ("demain", "vendredi", "12/12", "Παρασκευή"), restricted to the given languages plus
-English; recurrences ("every", "chaque", "κάθε", "svaki", ...) are a keyword plus either a unit word
-or a weekday that dateparser recognises. Wall-clock times are attached with ZoneInfo, never by
-adding timedeltas, so a weekly 09:00 stays 09:00 after a DST change.
+The text is tokenized against a small vocabulary of the eight languages (`bot.date_words`), the
+clock time is read by `bot.clock` (markers, words, day periods, "halb 4", ranges), and the date
+part here: relative days ("demain", "μεθαύριο"), weekdays ("lundi prochain", "am nächsten
+Dienstag"), recurrences ("every other tuesday", "le premier lundi du mois", "montags",
+"los lunes"). Dateparser, restricted to the given languages plus English, reads only what is
+left: numeric dates, month names, "dans 2 jours". Wall-clock times are attached with ZoneInfo,
+never by adding timedeltas, so a weekly 09:00 stays 09:00 after a DST change.
+
+Nothing is guessed: a text that could mean two things is refused with the reason (`WhenRefusal`),
+so that the bot can ask; "tomorrow at 6" offers 06:00 and 18:00 as `WhenRefusal.choices`.
 
 Importing this module loads no language data; dateparser does that on the first parse of each
 language set (tens of ms, see tests/perf/dates.py), which `warm_up` can move to start-up.
@@ -14,93 +17,88 @@ language set (tens of ms, see tests/perf/dates.py), which `warm_up` can move to 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateparser.conf import Settings
 from dateparser.data.languages_info import language_order
-from dateparser.date import DateData, DateDataParser
-from dateparser.languages.loader import default_loader
 from dateutil.rrule import rrulestr
 
-__all__ = ["When", "parse_when", "warm_up"]
+from bot.clock import TimeProblem, TimeRead, read_time
+from bot.date_part import DateProblem, date_parser, read_date, without_interval
+from bot.date_words import ZONE_OFFSETS, normalize, tokenize, vocabulary
+
+__all__ = ["When", "WhenRefusal", "first_start_at", "parse_when", "read_when", "warm_up"]
+
+# Why a WHEN was refused (`WhenRefusal.reason`); bot.events words each one for the user.
+NO_TIME = "no_time"  # a date but no clock time
+PAST = "past"
+UNREADABLE = "unreadable"  # neither date nor time could be read
+DATE_UNREADABLE = "date"
+TIME_UNREADABLE = "time"
+AMBIGUOUS_HOUR = "hour"  # "at 6": see `choices`
+WEEKDAY_MISMATCH = "weekday"  # "jeudi 15" when the 15th is a Friday
+MINUTES_OR_DAY = "minutes_or_day"  # "at 3 15"
+ZONE = "zone"  # "18:00 EST" for a space in Paris
 
 
 @dataclass(frozen=True)
 class When:
-    """A parsed WHEN: the first (or only) start, and an RFC 5545 RRULE for recurring events."""
+    """A parsed WHEN: the first (or only) start, an RFC 5545 RRULE, and the end of a range."""
 
     start: datetime  # tz-aware, in the space's time zone
     rrule: str | None  # e.g. "FREQ=WEEKLY;BYDAY=FR", None for a one-off event
+    end: datetime | None = None  # of the first occurrence; every occurrence lasts as long
+
+
+@dataclass(frozen=True)
+class WhenRefusal:
+    """Why a WHEN is not taken, with what the user needs to hear to fix it."""
+
+    reason: str
+    day: date | None = None  # the date read (past, weekday mismatch)
+    weekday: int | None = None  # the weekday said (Monday = 0)
+    hour: int | None = None  # minutes or day: the hour ...
+    number: int | None = None  # ... and the number after it
+    text: str = ""  # the zone name
+    choices: tuple[When, ...] = ()  # the readings to choose from (AMBIGUOUS_HOUR)
 
 
 @dataclass(frozen=True)
 class _Plan:
-    """What a text means relative to a base date, independent of time zone and time of day.
+    """What a text means relative to a base date, independent of time zone and instant.
 
-    Kept separate from `When` so it can be cached per (text, languages, base date): only the
+    Kept apart from `When` so it can be cached per (text, languages, base date): only the
     final "is it still ahead of now" step depends on the exact instant.
     """
 
     day: date  # the one-off date, or the first candidate date of a recurrence
-    hour: int
-    minute: int
+    start: int  # minutes after that day's midnight (1440: midnight at its end)
+    end: int | None
+    ambiguous: bool
+    end_follows: bool
     rrule: str | None
+    zone: str | None
 
 
-# Time markers placed before the hour ("at", "à", "alle", "a las", "στις", "u", "um", "ob") and
-# suffixes after it ("Uhr", "sati", "uri", "h", am/pm). The text is accent-stripped first.
-_MARKER = r"at|@|a\s+las|a\s+la|alle|ore|a|στις|στη|u|um|ob|om"
-_SUFFIX = r"uhr|sati|uri|ura|ore|h|a\.m\.|p\.m\.|am|pm"
-_TIME_RE = re.compile(
-    rf"(?:(?<!\w)(?P<marker>{_MARKER})\s+)?(?<![\w/.:-])(?P<h>\d{{1,2}})"
-    rf"(?:(?P<sep>[:h.])(?P<m>\d{{2}}))?(?!\d)\.?(?:\s*(?P<suffix>{_SUFFIX}))?(?!\w)"
-)
-# "3.12." / "3.12.2026": once the time is removed, dotted numbers are dates; dateparser would
-# otherwise read "3.12." as 03:12.
-_DOTTED_DATE_RE = re.compile(r"(?<![\d/])(\d{1,2})\.(\d{1,2})(?:\.(\d{4}|\d{2}))?\.?(?![\d.])")
-# Articles and prepositions dateparser does not skip ("am Freitag", "el viernes", "v petek").
-_LEADING_WORDS = frozenset(
-    "on the this le ce il questo el este am an diesen den dem την τη το u ovaj ovu v ta to na".split()
-)
-_RECURRENCE_RE = re.compile(
-    r"^(?:every|each|chaque|tou(?:te)?s\s+les|ogni|tutt[ie]\s+(?:i|le|gli)|cada"
-    r"|tod[oa]s\s+(?:los|las)|καθε|svak(?:i|u|e|og|oga)|jede[nrsm]?|vsak(?:o|i|ega)?)\s+(?P<what>.+)$"
-)
-# Unit words after a recurrence keyword, per frequency (dateparser has no notion of "every").
-_UNITS = {
-    "DAILY": "day days jour jours giorno giorni dia dias μερα ημερα dan tag",
-    "WEEKLY": "week semaine semaines settimana semana semanas εβδομαδα tjedan woche teden",
-    "MONTHLY": "month mois mese mes meses μηνα μηνας mjesec monat mesec",
-}
-_UNIT_FREQ = {word: freq for freq, words in _UNITS.items() for word in words.split()}
-# What the date text must determine. Not "time" (a second time, or "in 2 hours"), not a month
-# or year without a day ("décembre"), not a year and day without month ("32/13" -> 2032, 13th).
-_DATE_PARTS = frozenset({("day",), ("month", "day"), ("year", "month", "day")})
-# dateparser translates weekday names of every language into these English words.
-_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_BYDAY = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _KNOWN_LANGUAGES = frozenset(language_order)  # a plain list; importing it loads no locale data
 
 
-def parse_when(text: str, languages: Sequence[str], tz: ZoneInfo, now: datetime) -> When | None:
-    """Parse an event's WHEN into its start in `tz`, or None if it isn't a usable future time.
+def read_when(text: str, languages: Sequence[str], tz: ZoneInfo, now: datetime) -> When | WhenRefusal:
+    """Parse an event's WHEN into its start in `tz`, or say why not (`WhenRefusal`).
 
-    `languages` are the user's and the space's (English is added; dateparser is restricted to
-    these, tried in that order). `now` must be tz-aware. Rules that a caller may need to explain:
+    `languages` are the user's and the space's (English is added; the vocabulary and dateparser
+    are restricted to these, the first winning a clash). `now` must be tz-aware. Rules:
 
-    - A clock time is required: a date alone ("demain") returns None, since an event needs an
-      hour and guessing one (midnight, 09:00) would silently schedule the wrong thing.
-    - A start before `now` returns None, even earlier today; the user gets an error, never a
-      silently shifted date. A day/month without a year means the nearest such date, so "20/11"
-      typed on 25 November is refused as past rather than moved to next year.
-    - A bare weekday means the next one after today ("vendredi" typed on a Friday is a week
-      later), as dateparser decides; a recurrence starts today if its time is still ahead.
+    - A clock time is required: "demain" is refused (NO_TIME), since guessing an hour would
+      silently schedule the wrong thing. A bare hour 1-7 is AMBIGUOUS_HOUR with both readings,
+      unless only one of them is still ahead.
+    - A start before `now` is PAST, even earlier today. A day/month without a year means the
+      nearest such date, so "20/11" typed on 25 November is refused rather than moved a year.
+    - A bare weekday (or "next" + weekday) means the next one after today; a recurrence starts
+      today if its time is still ahead. A weekday that contradicts the date is refused.
     - Numeric dates are day-first in every language (the network is European); ISO works too.
     - A wall time skipped by a DST change (02:30 on the spring-forward night) moves forward.
     """
@@ -108,25 +106,45 @@ def parse_when(text: str, languages: Sequence[str], tz: ZoneInfo, now: datetime)
         raise ValueError("now must be timezone-aware")
     langs = _language_set(languages)
     today = now.astimezone(tz).date()
-    plan = _plan(_normalize(text), langs, today)
-    if plan is None:
-        return None
-    wall = datetime.combine(plan.day, time(plan.hour, plan.minute), tzinfo=tz)
-    if plan.rrule is not None and wall < now:
-        # The first candidate (today, or this weekday) has passed: take the next occurrence.
-        # dateutil's rrule steps in wall-clock time with the same tzinfo, so it is DST-safe.
-        wall = rrulestr(plan.rrule, dtstart=wall).after(now, inc=True) or wall  # never None
-    try:
-        start = _resolve_gap(wall, tz)
-    except OverflowError:  # 9999-12-31 23:59 west of UTC: no UTC datetime holds it; callers refuse it as too far
-        start = wall
-    if start < now:
-        return None
-    return When(start=start, rrule=plan.rrule)
+    plan = _plan(normalize(text), langs, today)
+    if isinstance(plan, WhenRefusal):
+        return plan
+    readings = [(plan.start, plan.end)]
+    if plan.ambiguous:
+        later_end = plan.end + 720 if plan.end is not None and plan.end_follows else plan.end
+        readings.append((plan.start + 720, later_end))
+    whens = [w for w in (_when(plan, start, end, tz, now) for start, end in readings) if w is not None]
+    if not whens:
+        return WhenRefusal(PAST, day=plan.day)
+    if plan.zone is not None and not _same_zone(plan.zone, whens[0].start):
+        return WhenRefusal(ZONE, text=plan.zone)
+    if len(whens) > 1:
+        return WhenRefusal(AMBIGUOUS_HOUR, choices=tuple(whens))
+    return whens[0]
+
+
+def parse_when(text: str, languages: Sequence[str], tz: ZoneInfo, now: datetime) -> When | None:
+    """`read_when` for callers that only need a yes or no: the When, or None if refused."""
+    result = read_when(text, languages, tz, now)
+    return result if isinstance(result, When) else None
+
+
+def first_start_at(start: datetime, rrule: str | None, hour: int, minute: int, tz: ZoneInfo, now: datetime) -> datetime:
+    """A start moved to hour:minute: the same day for a one-off, else the rule's next match after now.
+
+    Used when the manager picks one reading of "every wednesday at 6" on a Wednesday morning:
+    18:00 is still today, 06:00 only next week.
+    """
+    if rrule is None:
+        wall = start.astimezone(tz).replace(hour=hour, minute=minute)
+    else:
+        base = datetime.combine(now.astimezone(tz).date(), time(hour, minute), tzinfo=tz)
+        wall = rrulestr(without_interval(rrule), dtstart=base).after(now, inc=True) or base
+    return _resolve_gap(wall, tz)
 
 
 def warm_up(languages: Sequence[str]) -> None:
-    """Make dateparser load its data for these languages now (call at start-up, not import).
+    """Load dateparser's data and build the vocabularies for these languages now (at start-up).
 
     The first parse in a process builds dateparser's time-zone regexes and each language's
     dictionaries, which costs far more than later parses; doing it before the first user
@@ -134,9 +152,9 @@ def warm_up(languages: Sequence[str]) -> None:
     """
     base = date(2000, 1, 3)
     for lang in _language_set(languages):
-        parser = _date_parser((lang, "en"), base)
-        # One text per dateparser path that parse_when uses: relative, weekday, numeric date.
-        for sample in ("tomorrow", "friday", "12/12"):
+        vocabulary((lang, "en"))
+        parser = date_parser((lang, "en"), base)
+        for sample in ("12/12", "12 december", "in 2 days"):
             parser.get_date_data(sample)
 
 
@@ -154,160 +172,76 @@ def _language_set(languages: Sequence[str]) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _normalize(text: str) -> str:
-    """Lower-case, accent-stripped, single-spaced text: the cache key and the regexes' input.
-
-    Dateparser itself compares accent-free forms, so "venerdi" and "Παρασκευη" still parse, and
-    the keyword/marker lists need only one spelling each. `lower` (not `casefold`) keeps the
-    Greek final sigma of "στις".
-    """
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(unicodedata.normalize("NFC", stripped).split())
-
-
-def _split_time(text: str) -> tuple[int, int, str] | None:
-    """Find the clock time, return (hour, minute, text without it), or None if absent/invalid.
-
-    A bare number counts as an hour only after a marker ("alle 18") or before a suffix
-    ("18 Uhr"), so "vendredi 18" (the 18th?) is not guessed at.
-    """
-    for match in _TIME_RE.finditer(text):
-        marker, sep, suffix = match["marker"], match["sep"], match["suffix"]
-        if not (marker or suffix or sep in (":", "h")):
-            continue
-        hour, minute = int(match["h"]), int(match["m"] or 0)
-        if suffix in ("am", "pm", "a.m.", "p.m."):
-            if not 1 <= hour <= 12:
-                return None
-            hour = hour % 12 + (12 if suffix.startswith("p") else 0)
-        if hour > 23 or minute > 59:
-            return None
-        return hour, minute, f"{text[: match.start()]} {text[match.end() :]}"
-    return None
-
-
-def _clean_date_text(text: str) -> str:
-    """Turn the text left after the time into something dateparser reads."""
-    text = _DOTTED_DATE_RE.sub(lambda m: "/".join(g for g in m.groups() if g), text)
-    words = text.replace(",", " ").replace(";", " ").strip(" -–@").split()
-    while len(words) > 1 and words[0] in _LEADING_WORDS:
-        words.pop(0)
-    return " ".join(words)
-
-
 @lru_cache(maxsize=4096)
-def _plan(text: str, langs: tuple[str, ...], today: date) -> _Plan | None:
-    """Parse normalized text against `today`; cached because dateparser costs ~0.5 ms a call."""
-    split = _split_time(text)
-    if split is None:
+def _plan(text: str, langs: tuple[str, ...], today: date) -> _Plan | WhenRefusal:
+    """Read normalized text against `today`; cached because dateparser costs ~0.5 ms a call."""
+    tokens = tokenize(text, langs)
+    found = read_time(tokens, langs)
+    if isinstance(found, TimeProblem):
+        if found.reason == "minutes_or_day":
+            return WhenRefusal(MINUTES_OR_DAY, hour=found.hour, number=found.number)
+        return WhenRefusal(TIME_UNREADABLE)
+    used = found.used if isinstance(found, TimeRead) else frozenset()
+    dated = read_date([t for n, t in enumerate(tokens) if n not in used], langs, today)
+    if found is None:
+        readable = not isinstance(dated, DateProblem) or dated.reason in (PAST, WEEKDAY_MISMATCH)
+        return WhenRefusal(NO_TIME) if readable and tokens else WhenRefusal(UNREADABLE)
+    if isinstance(dated, DateProblem):
+        return WhenRefusal(dated.reason, day=dated.day, weekday=dated.weekday)
+    if dated.rrule is not None and found.start >= 24 * 60:
+        return WhenRefusal(TIME_UNREADABLE)  # "every friday at midnight": which day is meant is unclear
+    return _Plan(dated.day, found.start, found.end, found.ambiguous, found.end_follows, dated.rrule, found.zone)
+
+
+def _when(plan: _Plan, start: int, end: int | None, tz: ZoneInfo, now: datetime) -> When | None:
+    """The reading at `start` minutes of the plan's day as a When, or None if it has passed."""
+    if end is not None and end <= start:
         return None
-    hour, minute, rest = split
-    rest = _clean_date_text(rest)
-    recurrence = _RECURRENCE_RE.match(rest)
-    if recurrence:
-        return _recurrence_plan(recurrence["what"], langs, today, hour, minute)
-    if not rest:
-        return _Plan(today, hour, minute, None)
-    parsed = _parse_date(rest, langs, today)
-    data = parsed[0] if parsed else None
-    if data is None or data.date_obj is None or data.parts not in _DATE_PARTS:
+    day = plan.day + timedelta(days=start // (24 * 60))
+    wall = datetime.combine(day, time(*divmod(start % (24 * 60), 60)), tzinfo=tz)
+    if plan.rrule is not None and wall < now:
+        # The first candidate (today, or this weekday) has passed: take the next occurrence.
+        # dateutil's rrule steps in wall-clock time with the same tzinfo, so it is DST-safe.
+        wall = rrulestr(without_interval(plan.rrule), dtstart=wall).after(now, inc=True) or wall
+    try:
+        first = _resolve_gap(wall, tz)
+    except OverflowError:  # 9999-12-31 23:59 west of UTC: no UTC datetime holds it; callers refuse it as too far
+        first = wall
+    if first < now:
         return None
-    day = data.date_obj.date()
-    if "year" not in data.parts:
-        day = _nearest_year(day, today)
-    return None if day < today else _Plan(day, hour, minute, None)
-
-
-def _recurrence_plan(
-    what: str, langs: tuple[str, ...], today: date, hour: int, minute: int
-) -> _Plan | None:
-    """Plan for "<keyword> <unit|weekday>", starting at the first candidate on/after today."""
-    freq = _UNIT_FREQ.get(what)
-    if freq == "DAILY":
-        return _Plan(today, hour, minute, "FREQ=DAILY")
-    if freq == "WEEKLY":
-        return _Plan(today, hour, minute, f"FREQ=WEEKLY;BYDAY={_BYDAY[today.weekday()]}")
-    if freq == "MONTHLY":
-        return _Plan(today, hour, minute, f"FREQ=MONTHLY;BYMONTHDAY={today.day}")
-    weekday = _weekday(what, langs, today)
-    if weekday is None:
-        return None
-    first = today + timedelta(days=(weekday - today.weekday()) % 7)
-    return _Plan(first, hour, minute, f"FREQ=WEEKLY;BYDAY={_BYDAY[weekday]}")
-
-
-def _weekday(text: str, langs: tuple[str, ...], today: date) -> int | None:
-    """Weekday index (Monday = 0) if dateparser reads `text` as a weekday name, else None.
-
-    Checking dateparser's English translation keeps "every tomorrow" or "every 12/12" from
-    becoming a weekly event on whatever weekday that date happens to fall.
-    """
-    parsed = _parse_date(text, langs, today, plural=True)
-    if parsed is None or parsed[0].locale is None:
-        return None
-    data, candidate = parsed
-    english = default_loader.get_locale(data.locale).translate(candidate, settings=Settings())
-    return _WEEKDAYS.index(english.strip()) if english.strip() in _WEEKDAYS else None
-
-
-def _parse_date(
-    text: str, langs: tuple[str, ...], today: date, plural: bool = False
-) -> tuple[DateData, str] | None:
-    """Dateparser's reading of a date-only text and the form it read, trying inflections next."""
-    parser = _date_parser(langs, today)
-    for candidate in (text, *_variants(text, langs, plural)):
-        data = parser.get_date_data(candidate)
-        if data.date_obj is not None:
-            return data, candidate
-    return None
-
-
-def _variants(text: str, langs: tuple[str, ...], plural: bool) -> list[str]:
-    """Inflected forms dateparser lacks, rewritten towards forms it knows (tried only on failure).
-
-    - after a recurrence keyword, a plural "-s" ("tous les vendredis"); not elsewhere, so that
-      German "freitags" (= every Friday) is refused rather than read as one Friday;
-    - hr/sl accusative/genitive of feminine days ("u srijedu", "svake srijede", "v sredo");
-    - sl genitive months, which dateparser lacks, cut to its abbreviations ("decembra" -> "dec").
-    """
-    words = text.split()
-    out = []
-    if plural:
-        out.append([w[:-1] if len(w) >= 5 and w.endswith("s") else w for w in words])
-    if "hr" in langs or "sl" in langs:
-        out.append([w[:-1] + "a" if len(w) >= 4 and w[-1] in "uoe" else w for w in words])
-    if "sl" in langs:
-        out.append([w[:3] if len(w) >= 4 and w.endswith("a") else w for w in words])
-    return [v for v in (" ".join(ws) for ws in out) if v != text]
-
-
-@lru_cache(maxsize=64)
-def _date_parser(langs: tuple[str, ...], today: date) -> DateDataParser:
-    """One parser per language set and base date; dateparser keeps its language data globally."""
-    settings = {
-        "PREFER_DATES_FROM": "future",
-        "RELATIVE_BASE": datetime.combine(today, time()),
-        # Naive wall-clock results: the space's zone is attached afterwards with ZoneInfo.
-        "TIMEZONE": "UTC",
-        "RETURN_AS_TIMEZONE_AWARE": False,
-        "DATE_ORDER": "DMY",
-        "PREFER_LOCALE_DATE_ORDER": False,
-    }
-    return DateDataParser(languages=list(langs), use_given_order=True, settings=settings)
-
-
-def _nearest_year(day: date, today: date) -> date:
-    """The same day and month in whichever of last/this/next year is closest to today."""
-    candidates = []
-    for year in (today.year - 1, today.year, today.year + 1):
+    last = None
+    if end is not None:
         try:
-            candidates.append(day.replace(year=year))
-        except ValueError:  # 29 February
-            continue
-    # On a tie (about six months either way) the future date wins.
-    candidates.sort(key=lambda d: (abs((d - today).days), d < today))
-    return candidates[0] if candidates else day
+            last = _resolve_gap(wall + timedelta(minutes=end - start), tz)
+        except OverflowError:
+            last = None
+    return When(start=first, rrule=plan.rrule, end=last)
+
+
+def _same_zone(name: str, start: datetime) -> bool:
+    """Whether a zone written after the time ("CET", "utc+1", "europe/paris") is the space's own."""
+    offset = _zone_offset(name)
+    if offset is None:
+        try:
+            other = ZoneInfo("/".join(part.title() for part in name.split("/")))
+        except (ValueError, KeyError, OSError):
+            return False
+        said = start.astimezone(other).utcoffset()
+        return said == start.utcoffset()
+    own = start.utcoffset()
+    return own is not None and own == timedelta(minutes=offset)
+
+
+def _zone_offset(name: str) -> int | None:
+    """Minutes east of UTC of an abbreviation or "utc+1"; None for a name to look up (IANA)."""
+    if name in ZONE_OFFSETS:
+        return ZONE_OFFSETS[name]
+    if name[:3] in ("utc", "gmt") and len(name) > 3:
+        sign = -1 if name[3] == "-" else 1
+        digits = name[4:].replace(":", "")
+        hours, minutes = (digits[:-2] or "0", digits[-2:]) if len(digits) > 2 else (digits, "0")
+        return sign * (int(hours) * 60 + int(minutes))
+    return None
 
 
 def _resolve_gap(wall: datetime, tz: ZoneInfo) -> datetime:

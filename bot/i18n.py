@@ -28,7 +28,7 @@ from bot.config import LANGUAGES
 #: so a plain ``pip install`` works from any folder.
 LOCALES_DIR: Traversable = files("locales")
 #: Keywords that mark translatable strings for extraction (see bot.i18n_catalogues).
-KEYWORDS = {"t": None, "tn": (1, 2), "N_": None, "UserError": None}
+KEYWORDS = {"t": None, "tn": (1, 2), "pt": ((1, "c"), 2), "N_": None, "UserError": None, "Refusal": None}
 
 
 def N_(msgid: str) -> str:
@@ -71,6 +71,11 @@ class Translator:
     def t(self, msgid: str, **kwargs: Any) -> Markup:
         """Translate and format; keyword arguments are HTML-escaped."""
         return Markup(self._catalog.gettext(msgid)).format(p=self.prefix, **kwargs)
+
+    def pt(self, context: str, msgid: str, **kwargs: Any) -> Markup:
+        """Translate a short string whose meaning depends on where it stands (gettext's msgctxt):
+        ``pt("button", "off")`` ("turn off") is not ``pt("state", "off")``."""
+        return Markup(self._catalog.pgettext(context, msgid)).format(p=self.prefix, **kwargs)
 
     def tn(self, singular: str, plural: str, n: int, **kwargs: Any) -> Markup:
         """Translate with the language's plural rule; ``n`` is also available as ``{n}``."""
@@ -132,3 +137,17 @@ def translator(lang: str, prefix: str = "/") -> Translator:
 def is_valid_country(code: str) -> bool:
     """Two-letter ISO 3166 country codes that CLDR knows."""
     return len(code) == 2 and code.isalpha() and code.upper() in _locale("en").territories
+
+
+#: The language of a space created without one, by its country (elsewhere: the network default).
+#: Switzerland speaks German by majority; Belgium (Dutch or French) is left to the default.
+COUNTRY_LANGUAGES = {
+    "HR": "hr", "SI": "sl", "GR": "el", "CY": "el", "IT": "it", "SM": "it", "VA": "it", "ES": "es",
+    "FR": "fr", "MC": "fr", "LU": "fr", "DE": "de", "AT": "de", "LI": "de", "CH": "de",
+    **dict.fromkeys("MX AR CO CL PE VE EC GT CU BO DO HN PY SV NI CR PA UY".split(), "es"),
+}
+
+
+def country_language(country: str, default: str) -> str:
+    """The language a space in ``country`` speaks when nobody said (``HR`` → ``hr``)."""
+    return COUNTRY_LANGUAGES.get(country.upper(), default)

@@ -40,6 +40,8 @@ def space_calendar(session: Session, space: Space, now: datetime) -> bytes:
         item.add("uid", f"event-{event.id}@coworkbot")
         item.add("dtstamp", now)
         item.add("dtstart", event.starts_at.astimezone(tz))
+        if event.ends_at is not None:  # a range ("18h-20h"); with an RRULE every occurrence lasts as long
+            item.add("dtend", event.ends_at.astimezone(tz))
         item.add("summary", event.title)
         if event.location:
             item.add("location", event.location)

@@ -1,40 +1,39 @@
-"""One introduction round: who meets whom this week.
+"""One introduction round (weekly, or ``/intros run``): load who is in, pair them, store the
+introductions, queue every DM.
 
-Pairing is greedy over *bounded* candidate lists. Candidates come from
-buckets keyed by tag (people who have a skill, people who need it) and from a
-shuffled pool of everyone (for a different-space partner when no tag fits).
-Each bucket keeps a cursor past the people already paired, so the work is
-linear in members times a constant breadth: 20,000 members never means
-400 million comparisons. A perfect matching is not the goal; a good one that
-runs in a second or two every Monday is.
-
-Preferences, as scores: complementary (one's skills answer the other's open
-needs) 4, a different space 2, related skills 2. Hard rules: no pair that met
-(or was proposed) in the last 90 days, at most one introduction per member.
+Who meets whom is bot/intro_pairing.py. This module is the round's I/O, done in
+bulk (plain rows in, rows streamed out through storage.bulk): a round over
+100,000 members must take seconds, not minutes, and bounded memory.
+Members who paused (``/intro pause 2w``) sit it out; whoever it leaves
+without a partner is marked, so the next round pairs them first.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, func, select
 
 from bot.config import Settings
-from bot.context import translator_for
-from bot.i18n import Translator
+from bot.context import Context, UserError, translator_for
+from bot.escalation import typed_need_tags
+from bot.i18n import N_, Translator
+from bot.intro_pairing import Person, pair_people
 from bot.intros import round_invitation
-from bot.messages import ChatRef, Reply
+from bot.messages import Button, ChatRef, Reply
 from bot.outbox import outbox_values
 from bot.scheduler import Scheduler
 from bot.skills import vocabulary
+from bot.vocabulary import FREE_PREFIX
+from storage.bulk import chunks, insert_rows
 from storage.db import SessionFactory
 from storage.models import Introduction, IntroRound, Member, MemberSkill, NeedRequest, OutboxMessage, Space
 from storage.types import utcnow
@@ -43,19 +42,7 @@ log = logging.getLogger(__name__)
 
 RECENT = timedelta(days=90)
 CATCH_UP = timedelta(days=1)  # a round missed by more than this waits for next Monday
-SCAN = 8  # entries looked at per bucket
-BREADTH = 32  # candidates scored per person, at most (plus one pool scan)
-NEED_SCORE, SPACE_SCORE, RELATED_SCORE = 4, 2, 2
-
-
-@dataclass(frozen=True)
-class Person:
-    """What pairing needs to know of an opted-in member."""
-
-    id: int
-    space_id: int | None
-    skills: frozenset[str]
-    needs: frozenset[str]
+RERUN_WITHIN = timedelta(hours=24)  # a second round this soon re-invites everyone: asked to confirm
 
 
 @dataclass(frozen=True)
@@ -64,70 +51,6 @@ class RoundResult:
     pairs: int
     unmatched: int
     messages: int
-
-
-def pair_people(people: list[Person], recent: set[tuple[int, int]], related: Callable[[str], Iterable[str]],
-                rng: Random) -> tuple[list[tuple[Person, Person]], list[Person]]:
-    """Greedy pairs and the people left without one. Linear in ``len(people)``."""
-    order = list(range(len(people)))
-    rng.shuffle(order)
-    by_skill: dict[str, list] = defaultdict(lambda: [[], 0])  # tag → [indices, cursor]
-    by_need: dict[str, list] = defaultdict(lambda: [[], 0])
-    for i in order:
-        for tag in people[i].skills:
-            by_skill[tag][0].append(i)
-        for tag in people[i].needs:
-            by_need[tag][0].append(i)
-    pool: list = [order, 0]
-    taken = [False] * len(people)
-    related_of: dict[str, frozenset[str]] = {}
-
-    def candidates(bucket: list, me: int) -> list[int]:
-        """Up to SCAN free people of a bucket; the cursor skips the taken ones for good."""
-        items, start = bucket
-        while start < len(items) and taken[items[start]]:
-            start += 1
-        bucket[1] = start
-        return [j for j in items[start:start + SCAN] if not taken[j] and j != me]
-
-    pairs: list[tuple[Person, Person]] = []
-    # Those with needs first, then those with skills: they have the most to gain from a good match.
-    for i in sorted(order, key=lambda k: (not people[k].needs, not people[k].skills)):
-        if taken[i]:
-            continue
-        me = people[i]
-        rel: set[str] = set()
-        for tag in me.skills:
-            if tag not in related_of:
-                related_of[tag] = frozenset(related(tag))
-            rel |= related_of[tag]
-        need_buckets = [by_skill[t] for t in me.needs if t in by_skill] + [by_need[t] for t in me.skills if t in by_need]
-        related_buckets = [by_skill[t] for t in rel if t in by_skill]
-        # The best score this person could get; reaching it ends the search early.
-        ceiling = SPACE_SCORE + (NEED_SCORE if need_buckets else 0) + (RELATED_SCORE if related_buckets else 0)
-        seen: set[int] = set()
-        best, best_score = -1, -1
-        for bucket in (*need_buckets, *related_buckets, pool):
-            if best_score >= ceiling or (len(seen) >= BREADTH and bucket is not pool):
-                continue
-            for j in candidates(bucket, i):
-                if j in seen:
-                    continue
-                seen.add(j)
-                other = people[j]
-                if (min(me.id, other.id), max(me.id, other.id)) in recent:
-                    continue
-                score = SPACE_SCORE if me.space_id is None or me.space_id != other.space_id else 0
-                if me.needs & other.skills or other.needs & me.skills:
-                    score += NEED_SCORE
-                if rel & other.skills:
-                    score += RELATED_SCORE
-                if score > best_score:
-                    best, best_score = j, score
-        if best >= 0:
-            taken[i] = taken[best] = True
-            pairs.append((me, people[best]))
-    return pairs, [people[i] for i in order if not taken[i]]
 
 
 class Reader(NamedTuple):
@@ -142,26 +65,38 @@ class Reader(NamedTuple):
     home_space_id: int | None
 
 
-def load_people(session: Session) -> tuple[list[Person], dict[int, Reader]]:
-    """Opted-in members with their skills and the tags of their open requests."""
-    opted_in = col(Member.consent_intros).is_(True)
+def load_people(session: Session, now: datetime) -> tuple[list[Person], dict[int, Reader], dict[int, dict[str, str]]]:
+    """Opted-in members not on a pause, with their skills and the tags of their open requests.
+
+    Also returns, per member, their free need tags as they typed them (few members have any).
+    """
+    taking_part = (col(Member.consent_intros).is_(True)
+                   & or_(col(Member.intros_paused_until).is_(None), col(Member.intros_paused_until) <= now))
+    connection = session.connection()  # Core rows: the ORM's result machinery is slow for 100,000 rows
     query = select(Member.id, Member.platform, Member.user_id, Member.display_name, Member.language,
-                   Member.platform_language, Member.home_space_id).where(opted_in)
-    readers = {row[0]: Reader(*row) for row in session.exec(query)}
+                   Member.platform_language, Member.home_space_id).where(taking_part)
+    readers = {row[0]: Reader(*row) for row in connection.execute(query)}
+    left_out = set(connection.execute(select(Member.id).where(
+        taking_part, col(Member.intro_left_out_at).is_not(None))).scalars())
     skills: dict[int, set[str]] = defaultdict(set)
-    rows = session.exec(select(MemberSkill.member_id, MemberSkill.tag)
-                        .join(Member, col(Member.id) == col(MemberSkill.member_id)).where(opted_in))
+    same: dict[str, str] = {}  # one string object per tag, not one per row
+    rows = connection.execute(select(MemberSkill.member_id, MemberSkill.tag)
+                              .join(Member, col(Member.id) == col(MemberSkill.member_id)).where(taking_part))
     for member_id, tag in rows:
-        skills[member_id].add(tag)
+        skills[member_id].add(same.setdefault(tag, tag))
     needs: dict[int, set[str]] = defaultdict(set)
-    rows = session.exec(select(NeedRequest.requester_id, NeedRequest.tags)
-                        .join(Member, col(Member.id) == col(NeedRequest.requester_id))
-                        .where(NeedRequest.status == "open", opted_in))
-    for member_id, tags in rows:
+    typed: dict[int, dict[str, str]] = {}
+    rows = connection.execute(select(NeedRequest.requester_id, NeedRequest.tags, NeedRequest.text)
+                              .join(Member, col(Member.id) == col(NeedRequest.requester_id))
+                              .where(NeedRequest.status == "open", taking_part))
+    for member_id, tags, text in rows:
         needs[member_id].update(tags)
-    people = [Person(r.id, r.home_space_id, frozenset(skills.get(r.id, ())), frozenset(needs.get(r.id, ())))
-              for r in readers.values()]
-    return people, readers
+        if any(tag.startswith(FREE_PREFIX) for tag in tags):
+            typed.setdefault(member_id, {}).update(typed_need_tags(text))
+    empty: frozenset[str] = frozenset()
+    people = [Person(i, r.home_space_id, frozenset(skills[i]) if i in skills else empty,
+                     frozenset(needs[i]) if i in needs else empty, i in left_out) for i, r in readers.items()]
+    return people, readers, typed
 
 
 def recent_pairs(session: Session, now: datetime) -> set[tuple[int, int]]:
@@ -174,55 +109,87 @@ def recent_pairs(session: Session, now: datetime) -> set[tuple[int, int]]:
 def run_round(session: Session, now: datetime, settings: Settings, seed: int | None = None) -> RoundResult:
     """Pair, store the introductions and queue every DM, in the caller's transaction.
 
-    Rows are written with bulk INSERTs: building 30,000 ORM objects would take longer
+    Rows are written with bulk INSERTs: building 200,000 ORM objects would take longer
     than the whole rest of the round.
     """
-    people, members = load_people(session)
+    people, members, typed = load_people(session, now)
     spaces = {s.id: s for s in session.exec(select(Space))}
     rng = Random(int(now.timestamp()) if seed is None else seed)
     pairs, alone = pair_people(people, recent_pairs(session, now), vocabulary().related, rng)
     record = IntroRound(ran_at=now, pairs=len(pairs))
     session.add(record)
     session.flush()
-    if pairs:
-        rows = [{"member_a_id": a.id, "member_b_id": b.id, "kind": "round", "round_id": record.id,
-                 "created_at": now} for a, b in pairs]
-        session.connection().execute(insert(Introduction.__table__), rows)  # type: ignore[attr-defined]
+    connection = session.connection()
+    # Core bulk inserts: the ORM's per-row bookkeeping would be most of the cost of 100,000 rows.
+    insert_rows(connection, Introduction.__table__, (  # type: ignore[arg-type, attr-defined]
+        {"member_a_id": a.id, "member_b_id": b.id, "kind": "round", "round_id": record.id, "created_at": now}
+        for a, b in pairs))
+    _mark_left_out(session, now, pairs, alone)
     # Read the ids back by member (one introduction per member per round) rather than with
     # RETURNING, which SQLite runs row by row when the order of the ids must be kept.
     intro_of = dict(session.exec(select(Introduction.member_a_id, Introduction.id)
                                  .where(Introduction.round_id == record.id)).all())
-    ids = [intro_of[a.id] for a, _ in pairs]
-    messages: list[dict[str, object]] = []
     translators: dict[tuple[object, ...], Translator] = {}
+    space_language = {space_id: space.language for space_id, space in spaces.items()}
 
     def translator_of(reader: Reader) -> Translator:
-        """The reader's translator; built once per distinct (language, platform, space)."""
-        space = spaces.get(reader.home_space_id)
-        key = (reader.language, reader.platform_language, reader.platform, space.language if space else None)
-        if key not in translators:
+        """The reader's translator; built once per distinct (language, platform, space's language)."""
+        key = (reader.language, reader.platform_language, reader.platform, space_language.get(reader.home_space_id))
+        found = translators.get(key)
+        if found is None:
             stand_in = Member(platform=reader.platform, user_id=reader.user_id, language=reader.language,
                               platform_language=reader.platform_language)
-            translators[key] = translator_for(stand_in, settings, space)
-        return translators[key]
+            found = translators[key] = translator_for(stand_in, settings, spaces.get(reader.home_space_id))
+        return found
 
-    for intro_id, (a, b) in zip(ids, pairs):
-        for me, other in ((a, b), (b, a)):
-            reader = members[me.id]
-            reply = round_invitation(translator_of(reader), intro_id, members[other.id].display_name,
-                                     spaces.get(other.space_id), sorted(other.skills), sorted(other.needs))
-            messages.append(outbox_values(_dm(reader), reply, kind="intro", dedupe_key=f"intro:{intro_id}:{reader.id}",
-                                          not_before=now, subject_id=other.id, recipient_id=reader.id))
-    for person in alone:
-        reader = members[person.id]
-        reply = Reply(translator_of(reader).t("This week's introduction round found nobody new for you, sorry. "
-                                              "You stay in for the next round."))
-        messages.append(outbox_values(_dm(reader), reply, kind="intro", not_before=now, recipient_id=reader.id,
-                                      dedupe_key=f"intro-alone:{record.id}:{reader.id}"))
-    if messages:
-        # Core insert: the ORM's per-row bookkeeping is most of the cost of 20,000 rows.
-        session.connection().execute(insert(OutboxMessage.__table__), messages)  # type: ignore[attr-defined]
-    return RoundResult(record.id, len(pairs), len(alone), len(messages))
+    def invitations() -> Iterator[dict[str, Any]]:
+        for a, b in pairs:
+            intro_id = intro_of[a.id]
+            for me, other in ((a, b), (b, a)):
+                reader = members[me.id]
+                reply = round_invitation(translator_of(reader), intro_id, members[other.id].display_name,
+                                         spaces.get(other.space_id), sorted(other.skills), sorted(other.needs),
+                                         typed.get(other.id))
+                yield outbox_values(_dm(reader), reply, kind="intro", dedupe_key=f"intro:{intro_id}:{reader.id}",
+                                    not_before=now, subject_id=other.id, recipient_id=reader.id)
+        for person in alone:
+            reader = members[person.id]
+            reply = Reply(translator_of(reader).t("This week's introduction round found nobody new for you, sorry. "
+                                                  "You stay in for the next round."))
+            yield outbox_values(_dm(reader), reply, kind="intro", not_before=now, recipient_id=reader.id,
+                                dedupe_key=f"intro-alone:{record.id}:{reader.id}")
+
+    count = insert_rows(connection, OutboxMessage.__table__, invitations())  # type: ignore[arg-type, attr-defined]
+    return RoundResult(record.id, len(pairs), len(alone), count)
+
+
+def _mark_left_out(session: Session, now: datetime, pairs: list[tuple[Person, Person]], alone: list[Person]) -> None:
+    """Remember who this round left without a partner (the next pairs them first); forget it for the paired."""
+    member = Member.__table__  # type: ignore[attr-defined]
+    connection = session.connection()
+    for ids in chunks([p.id for pair in pairs for p in pair if p.left_out]):
+        connection.execute(update(member).where(member.c.id.in_(ids)).values(intro_left_out_at=None))
+    for ids in chunks([p.id for p in alone]):
+        connection.execute(update(member).where(member.c.id.in_(ids)).values(intro_left_out_at=now))
+
+
+def intros_command(ctx: Context, args: str) -> Reply:
+    """/intros run: a coordinator runs an introduction round now."""
+    words = args.lower().split()
+    if words not in (["run"], ["run", "confirm"]):
+        raise UserError(N_("Usage: {p}intros run"))
+    last = ctx.session.exec(select(func.max(IntroRound.ran_at))).one()
+    if words == ["run"] and last is not None and ctx.now - last < RERUN_WITHIN:
+        return Reply("\n".join([
+            ctx.t("An introduction round already ran on {when}.", when=ctx.tr.datetime(last, ctx.zone(), "medium")),
+            ctx.t("Another one now sends everyone in the rounds a new invitation. Run it anyway?")]),
+            buttons=[[Button(str(ctx.t("Run another round")), "/intros run confirm")]])
+    result = run_round(ctx.session, ctx.now, ctx.settings)
+    if result.messages:
+        ctx.outbox.append(result.messages)  # wakes the delivery worker after the commit
+    return Reply(ctx.tn("Introduction round done: {n} pair, {left} without a match.",
+                        "Introduction round done: {n} pairs, {left} without a match.",
+                        result.pairs, left=result.unmatched))
 
 
 def _dm(reader: Reader) -> ChatRef:

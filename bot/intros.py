@@ -1,4 +1,4 @@
-"""Double opt-in introductions: /intro on|off|yes|no|msg and /intros run.
+"""Double opt-in introductions: /intro on|off|pause|yes|no|msg.
 
 An introduction (from a round, or from ``/help_with``) is shown to each side
 with the other's space and skills and Yes/No buttons. Handles are shared only
@@ -8,13 +8,16 @@ with ``/intro msg ID TEXT`` instead of pretending a contact exists.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import lru_cache
 
 from markupsafe import Markup, escape
 from sqlmodel import Session
 
 from bot.context import Context, UserError
+from bot.escalation import need_labels
 from bot.i18n import N_, Translator
+from bot.intro_pause import pause_command, pause_state
 from bot.members import display
 from bot.messages import Button, Reply
 from bot.sanitize import parse_id
@@ -23,7 +26,7 @@ from storage.models import Introduction, Member, NeedRequest, Space
 
 MESSAGE_MAX = 1000
 PLATFORM_NAMES = {"telegram": "Telegram", "matrix": "Matrix", "console": "Console"}
-USAGE = N_("Usage: {p}intro on|off, {p}intro yes|no ID, {p}intro msg ID TEXT")
+USAGE = N_("Usage: {p}intro on|off, {p}intro pause 2w|off, {p}intro yes|no ID, {p}intro msg ID TEXT")
 
 
 def answer_buttons(tr: Translator, intro_id: int) -> list[list[Button]]:
@@ -42,15 +45,30 @@ def _shared_only_on_two_yes(tr: Translator) -> str:
     return str(tr.t("Contacts are shared only if you both say yes."))
 
 
+@lru_cache(maxsize=64)
+def _invitation_lines(tr: Translator) -> tuple[str, str]:
+    """The round's opening sentence and skills line in ``tr``'s language, placeholders kept.
+
+    Each of a round's invitations then fills them with one ``str.format`` of escaped
+    values: a Markup format per line is most of the cost of 100,000 invitations.
+    """
+    return (str(tr.t("<b>Introduction round</b>: would you like to meet {name} from {space}?",
+                     name=Markup("{name}"), space=Markup("{space}"))),
+            str(tr.t("Skills: {skills}", skills=Markup("{skills}"))))
+
+
 def round_invitation(tr: Translator, intro_id: int, name: str, space: Space | None,
-                     skills: list[str], needs: list[str]) -> Reply:
-    """The DM a round sends each side: who the other is, their space and skills, Yes/No."""
-    lines = [tr.t("<b>Introduction round</b>: would you like to meet {name} from {space}?",
-                  name=name, space=_space_name(space))]
+                     skills: list[str], needs: list[str], typed: Mapping[str, str] | None = None) -> Reply:
+    """The DM a round sends each side: who the other is, their space and skills, Yes/No.
+
+    ``typed``: the other's free need tags as they typed them (see bot.escalation).
+    """
+    header, skills_line = _invitation_lines(tr)
+    lines = [header.format(name=escape(name), space=escape(_space_name(space)))]
     if skills:
-        lines.append(tr.t("Skills: {skills}", skills=labels(skills, tr.lang)))
+        lines.append(skills_line.format(skills=escape(labels(skills, tr.lang))))
     if needs:
-        lines.append(tr.t("Looking for: {skills}", skills=labels(needs, tr.lang)))
+        lines.append(tr.t("Looking for: {skills}", skills=need_labels(needs, tr.lang, typed or {})))
     lines.append(_shared_only_on_two_yes(tr))
     return Reply("\n".join(lines), buttons=answer_buttons(tr, intro_id))
 
@@ -78,13 +96,18 @@ def intro_command(ctx: Context, args: str) -> Reply:
     verb = words[0].lower() if words else ""
     if verb in ("on", "off"):
         ctx.member.consent_intros = verb == "on"
+        ctx.member.intros_paused_until = None  # "on" means now; "off" needs no pause
         ctx.session.add(ctx.member)
         if verb == "on":
             return Reply(ctx.t("You are in the introduction rounds: every Monday I may introduce you to someone."))
         return Reply(ctx.t("You are out of the introduction rounds."))
+    if verb == "pause":
+        return pause_command(ctx, args.strip()[len(verb):])
     if not words:
         state = ctx.t("on") if ctx.member.consent_intros else ctx.t("off")
-        return Reply(ctx.t("Introduction rounds: {state}. Change with {p}intro on|off.", state=state))
+        lines = [ctx.t("Introduction rounds: {state}. Change with {p}intro on|off.", state=state)]
+        paused = pause_state(ctx) if ctx.member.consent_intros else None
+        return Reply("\n".join(lines + ([paused] if paused else [])))
     intro_id = parse_id(words[1]) if len(words) >= 2 else None
     if intro_id is None:
         raise UserError(USAGE)
@@ -130,15 +153,26 @@ def _answer(ctx: Context, intro: Introduction, answer: str) -> Reply:
         return Reply(ctx.t("Thanks! I will share your contacts as soon as {name} says yes too.",
                            name=other.display_name))
     intro.completed_at = ctx.now
-    ctx.post_to_member(other, lambda tr: _done(tr, intro, reader=other, other=ctx.member), kind="intro",
-                       dedupe_key=f"intro-done:{intro.id}:{other.id}", subject=ctx.member)
-    return _done(ctx.tr, intro, reader=ctx.member, other=other)
+    request = ctx.session.get(NeedRequest, intro.request_id) if intro.request_id else None
+    open_request = request if request is not None and request.status == "open" else None
+    ctx.post_to_member(other, lambda tr: _done(tr, intro, reader=other, other=ctx.member, request=open_request),
+                       kind="intro", dedupe_key=f"intro-done:{intro.id}:{other.id}", subject=ctx.member)
+    return _done(ctx.tr, intro, reader=ctx.member, other=other, request=open_request)
 
 
-def _done(tr: Translator, intro: Introduction, *, reader: Member, other: Member) -> Reply:
-    """Both said yes: how ``reader`` can reach ``other`` — directly, or through the bot."""
+def _done(tr: Translator, intro: Introduction, *, reader: Member, other: Member,
+          request: NeedRequest | None = None) -> Reply:
+    """Both said yes: how ``reader`` can reach ``other`` — directly, or through the bot.
+
+    The requester of an open request is offered to close it: an accepted offer of help
+    is the moment it may be solved, and an open request keeps inviting offers.
+    """
     lines = [tr.t("<b>You and {name} both said yes!</b>", name=other.display_name), _contact(tr, intro, reader, other)]
-    return Reply("\n".join(str(line) for line in lines))
+    if request is None or request.requester_id != reader.id:
+        return Reply("\n".join(str(line) for line in lines))
+    lines.append(tr.t("Once you have the help you needed, close request #{id}: {p}resolve {id}.", id=request.id))
+    return Reply("\n".join(str(line) for line in lines),
+                 buttons=[[Button(str(tr.t("Resolved? Close #{id}", id=request.id)), f"/resolve {request.id}")]])
 
 
 def public_handle(member: Member) -> str | None:
@@ -182,20 +216,6 @@ def _relayed(tr: Translator, intro: Introduction, sender: Member, text: str) -> 
         str(escape(text)),
         str(tr.t("Answer with {p}intro msg {id} TEXT.", id=intro.id)),
     ]))
-
-
-def intros_command(ctx: Context, args: str) -> Reply:
-    """/intros run: a coordinator runs an introduction round now."""
-    from bot.intro_round import run_round
-
-    if args.strip().lower() != "run":
-        raise UserError(N_("Usage: {p}intros run"))
-    result = run_round(ctx.session, ctx.now, ctx.settings)
-    if result.messages:
-        ctx.outbox.append(result.messages)  # wakes the delivery worker after the commit
-    return Reply(ctx.tn("Introduction round done: {n} pair, {left} without a match.",
-                        "Introduction round done: {n} pairs, {left} without a match.",
-                        result.pairs, left=result.unmatched))
 
 
 def _space_name(space: Space | None) -> str:

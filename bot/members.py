@@ -21,7 +21,6 @@ CONSENTS = {
     "intros": "consent_intros",
     "requests": "consent_requests",
 }
-SWITCH = {"on": N_("on"), "off": N_("off")}
 CONSENT_LABELS = {
     "directory": N_("listed in the directory"),
     "presence": N_("visible in who is here"),
@@ -163,21 +162,30 @@ def set_language(ctx: Context, args: str) -> Reply:
 
 
 def start(ctx: Context, args: str) -> Reply:
-    """/start [home SLUG | presence on|off | directory on|off | intros on|off | requests on|off]
+    """/start [lang CODE | home SLUG | presence on|off | directory on|off | intros on|off | requests on|off]
 
     Onboarding happens through buttons that run these sub-commands, so it works
     the same on every platform (Matrix users type them).
     """
     words = args.split()
-    if words:
-        _apply_start_choice(ctx, words)
-    return _onboarding(ctx)
+    if not words:
+        return _onboarding(ctx)
+    _apply_start_choice(ctx, words)
+    # A pressed choice edits the settings message it belongs to (Telegram), with a short "saved".
+    reply = _onboarding(ctx)
+    reply.on_button, reply.notice = "edit", str(ctx.t("✅ Saved."))
+    return reply
 
 
 def _apply_start_choice(ctx: Context, words: list[str]) -> None:
     key = words[0].lower()
     value = words[1].lower() if len(words) > 1 else ""
-    if key == "home" and value:
+    if key == "lang" and value in LANGUAGES:
+        from bot.i18n import translator
+
+        ctx.member.language = value
+        ctx.tr = translator(value, ctx.prefix)  # the new version of the settings speaks it at once
+    elif key == "home" and value:
         space = ctx.session.exec(select(Space).where(Space.slug == value)).first()
         if space is None:
             raise UserError("There is no space called {slug}. See {p}spaces.", slug=value)
@@ -196,17 +204,23 @@ def _onboarding(ctx: Context) -> Reply:
     lines.append(ctx.t("Language: {language}", language=ctx.tr.language_name(ctx.lang)))
     lines.append(ctx.t("Home space: {space}", space=home.name if home else "—"))
     for key, attribute in CONSENTS.items():
-        state = ctx.t("yes") if getattr(member, attribute) else ctx.t("no")
-        lines.append(f"• {ctx.t(CONSENT_LABELS[key])}: {state}")
+        # The colon is in the message, so that French puts its space before it.
+        state = ctx.pt("consent state", "yes") if getattr(member, attribute) else ctx.pt("consent state", "no")
+        lines.append(ctx.t("• {choice}: {state}", choice=ctx.t(CONSENT_LABELS[key]), state=state))
     lines.append(ctx.t("Use the buttons, or {p}lang CODE, {p}start home SLUG, {p}start presence on|off. {p}help lists everything."))
-    buttons = [[Button(ctx.tr.language_name(code), f"/lang {code}") for code in LANGUAGES[i:i + 4]] for i in (0, 4)]
+    buttons = [[Button(ctx.tr.language_name(code), f"/start lang {code}") for code in LANGUAGES[i:i + 4]]
+               for i in (0, 4)]
     spaces = ctx.session.exec(select(Space).order_by(Space.name).limit(12)).all()
     for i in range(0, len(spaces), 3):
         buttons.append([Button(s.name, f"/start home {s.slug}") for s in spaces[i:i + 3]])
     toggles = []
     for key, attribute in CONSENTS.items():
         target = "off" if getattr(member, attribute) else "on"
-        toggles.append(Button(f"{ctx.t(CONSENT_LABELS[key])}: {ctx.t(SWITCH[target])}", f"/start {key} {target}"))
+        # "on"/"off" on a button say what it does (turn on, turn off): the "button" context keeps
+        # them apart from the same words used as states.
+        switch = ctx.pt("button", "off") if target == "off" else ctx.pt("button", "on")
+        label = ctx.t("{choice}: {switch}", choice=ctx.t(CONSENT_LABELS[key]), switch=switch)
+        toggles.append(Button(str(label), f"/start {key} {target}"))
     buttons += [toggles[:2], toggles[2:]]
     return Reply("\n".join(lines), buttons=buttons)
 

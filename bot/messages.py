@@ -82,6 +82,18 @@ class Reply:
     #: The same for every attempt to send this reply (the outbox row's id), so a platform
     #: with idempotent sends (Matrix transaction ids) drops a resend after a crash.
     key: str | None = None
+    #: A short plain text for the member who pressed a button (Telegram's callback answer, a
+    #: toast); None: the platform shows the first line of ``text``.
+    notice: str | None = None
+    #: What this reply is when it answers a pressed button (a typed command always gets a new
+    #: message): ``"message"`` a new message; ``"edit"`` the new version of the message whose
+    #: button was pressed (edited in place, its buttons replaced by ``buttons``, so used ones
+    #: go); ``"notice"`` the notice alone, because the change shows elsewhere (an announcement's
+    #: live counts). An ``error`` reply to a button is always the notice alone.
+    on_button: str = "message"
+    #: How many parts of this reply (split text, caption, file: the adapter's order) a platform
+    #: already took: a retry sends only the rest, so nobody reads a part twice.
+    parts_sent: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,12 +106,17 @@ class SentRef:
 
 
 class DeliveryError(Exception):
-    """A send failed. ``permanent`` ones (bot removed from the group) are not retried."""
+    """A send failed. ``permanent`` ones (bot removed from the group) are not retried.
 
-    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+    ``parts_sent``: of a reply in several parts, how many the platform has taken in
+    all (see :attr:`Reply.parts_sent`), so a retry resumes after them.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool = False, parts_sent: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
+        self.parts_sent = parts_sent
 
 
 class RetryAfter(DeliveryError):
@@ -118,6 +135,14 @@ class Adapter(Protocol):
     async def start(self, handle: "MessageHandler") -> None: ...
 
     async def send(self, chat: ChatRef, reply: Reply) -> SentRef: ...
+
+    async def edit(self, message: SentRef, reply: Reply) -> SentRef:
+        """Replace a message the bot sent by ``reply`` (text and buttons), in place.
+
+        Nothing to change is success; a message that can no longer be edited
+        (deleted, too old, not a text) is a permanent :class:`DeliveryError`.
+        """
+        ...
 
     async def stop(self) -> None: ...
 

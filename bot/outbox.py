@@ -32,6 +32,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.messages import Adapter, Attachment, Button, ChatRef, DeliveryError, Reply, RetryAfter, Sender
+from bot.posted import forget_unreachable, mark_sent, send_row
 from storage.db import SessionFactory
 from storage.models import Member, OutboxMessage
 from storage.types import utcnow
@@ -49,12 +50,13 @@ BACKOFF_BASE = timedelta(seconds=2)
 def outbox_values(chat: ChatRef, reply: Reply, *, kind: str = "message", batch_id: int | None = None,
                   dedupe_key: str | None = None, not_before: datetime | None = None,
                   author_id: int | None = None, subject_id: int | None = None,
-                  recipient_id: int | None = None) -> dict[str, Any]:
+                  recipient_id: int | None = None, event_id: int | None = None) -> dict[str, Any]:
     """The column values of an outbox row for ``reply`` to ``chat`` (also for bulk INSERTs).
 
     ``author_id`` (who wrote or caused it), ``subject_id`` (who it is about) and
     ``recipient_id`` (whose direct chat it goes to) are the members the row
     concerns: /mydata and /forgetme find it by them, never by its text.
+    ``event_id``: the row announces that event (its message is then kept live, see :mod:`bot.posted`).
     """
     now = utcnow()
     return {
@@ -75,34 +77,46 @@ def outbox_values(chat: ChatRef, reply: Reply, *, kind: str = "message", batch_i
         "attempts": 0,
         "next_attempt_at": not_before or now,
         "created_at": not_before or now,
+        "event_id": event_id,
+        "edit_message_id": None,
     }
 
 
 def enqueue(session: Session, chat: ChatRef, reply: Reply, *, kind: str = "message",
             batch_id: int | None = None, dedupe_key: str | None = None,
             not_before: datetime | None = None, author_id: int | None = None,
-            subject_id: int | None = None, recipient_id: int | None = None) -> OutboxMessage:
+            subject_id: int | None = None, recipient_id: int | None = None,
+            event_id: int | None = None) -> OutboxMessage:
     """Add a message to the outbox within the caller's transaction (concerns: see :func:`outbox_values`)."""
     row = OutboxMessage(**outbox_values(chat, reply, kind=kind, batch_id=batch_id, dedupe_key=dedupe_key,
                                         not_before=not_before, author_id=author_id, subject_id=subject_id,
-                                        recipient_id=recipient_id))
+                                        recipient_id=recipient_id, event_id=event_id))
     session.add(row)
     return row
 
 
-def store_for_retry(sessions: SessionFactory, chat: ChatRef, reply: Reply, sender: Sender | None = None) -> None:
+def store_for_retry(sessions: SessionFactory, chat: ChatRef, reply: Reply, sender: Sender | None = None,
+                    error: DeliveryError | None = None) -> None:
     """A direct reply the platform refused for now: the outbox sends it later, so nothing is lost.
 
     The reply answers ``sender``'s command, so the row is theirs (its author,
-    and its recipient in a direct chat).
+    and its recipient in a direct chat). ``error`` is the refusal: a "retry
+    after" is waited out before the first retry, and the parts the platform
+    took before it are not sent again.
     """
+    not_before = None
+    if isinstance(error, RetryAfter):
+        not_before = utcnow() + timedelta(seconds=error.seconds)
     with sessions() as session:
         member_id = None
         if sender is not None:
             member_id = session.exec(select(Member.id).where(
                 Member.platform == sender.platform, Member.user_id == sender.user_id)).first()
-        enqueue(session, chat, reply, kind="reply", author_id=member_id,
-                recipient_id=member_id if chat.is_direct else None)
+        row = enqueue(session, chat, reply, kind="reply", author_id=member_id,
+                      recipient_id=member_id if chat.is_direct else None)
+        row.parts_sent = max(reply.parts_sent, error.parts_sent if error is not None else 0)
+        if not_before is not None:
+            row.next_attempt_at = not_before
         session.commit()
 
 
@@ -112,7 +126,7 @@ def as_reply(row: OutboxMessage) -> Reply:
     file = Attachment(row.file_name, row.file_data or b"") if row.file_name else None
     # The row's id and creation time: stable across retries, never reused by a new database.
     key = f"{row.id}-{int(row.created_at.timestamp() * 1_000_000)}"
-    return Reply(text=row.text, buttons=buttons, file=file, key=key)
+    return Reply(text=row.text, buttons=buttons, file=file, key=key, parts_sent=row.parts_sent)
 
 
 class _Window:
@@ -347,14 +361,16 @@ class DeliveryWorker:
                        pacer: SendPacer | None) -> bool:
         BULK.set(True)  # this task's sends give way to members' replies (see SendPacer.acquire)
         try:
-            await self.adapters[row.platform].send(chat, as_reply(row))
+            sent = await send_row(self.adapters[row.platform], chat, row, as_reply(row))
         except RetryAfter as exc:  # being asked to wait is not a failed attempt
             if pacer:
                 pacer.pause(chat, exc.seconds)
             self._save(row.id, next_attempt_at=self.clock() + timedelta(seconds=exc.seconds),
-                       last_error=exc.reason[:500])
+                       last_error=exc.reason[:500], parts_sent=max(row.parts_sent, exc.parts_sent))
             return False
         except DeliveryError as exc:
+            if exc.parts_sent > row.parts_sent:  # what went out before the failure never goes again
+                self._save(row.id, parts_sent=exc.parts_sent)
             self._failed(row, exc.reason, permanent=exc.permanent)
             return False
         except Exception as exc:  # noqa: BLE001 - a platform bug must not stop the worker
@@ -364,8 +380,10 @@ class DeliveryWorker:
         finally:
             slots.release()
         # A sent row is never sent again, so its file (a /mydata export, a chart) is dropped at once.
-        self._save(row.id, status="sent", sent_at=self.clock(), attempts=row.attempts + 1, last_error=None,
-                   file_data=None)
+        with self.sessions() as session:
+            mark_sent(session, row, sent, {"status": "sent", "sent_at": self.clock(), "attempts": row.attempts + 1,
+                                           "last_error": None, "file_data": None})
+            session.commit()
         return True
 
     def _failed(self, row: OutboxMessage, reason: str, *, permanent: bool) -> None:
@@ -373,6 +391,10 @@ class DeliveryWorker:
         if permanent or attempts >= MAX_ATTEMPTS:
             log.warning("outbox row %s failed for good: %s", row.id, reason)
             self._save(row.id, status="failed", attempts=attempts, last_error=reason[:500], file_data=None)
+            if permanent:
+                with self.sessions() as session:
+                    forget_unreachable(session, row)
+                    session.commit()
         else:
             retry_at = self.clock() + BACKOFF_BASE * (2 ** (attempts - 1))
             self._save(row.id, attempts=attempts, next_attempt_at=retry_at, last_error=reason[:500])

@@ -126,7 +126,8 @@ def forgetme(ctx: Context, args: str) -> Reply:
             buttons=[[Button(ctx.t("Delete my data"), "/forgetme confirm")]],
         ), "forgetme")
     forget_member(ctx)
-    return Reply(ctx.t("Done: I have deleted your personal data. Goodbye, and thank you!"))
+    # Pressed, it replaces the question: its button goes, so it cannot be pressed again.
+    return Reply(ctx.t("Done: I have deleted your personal data. Goodbye, and thank you!"), on_button="edit")
 
 
 def forget_member(ctx: Context) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
 from sqlmodel import Session, col, func, select
 
 from bot.context import Context, UserError, direct_chat, reader_translator
@@ -25,6 +26,7 @@ _WORDS = {
     "yes": "yes y oui si sì sí ja da ναι",
     "maybe": "maybe peut-être peut-etre forse quizás quizas ίσως vielleicht možda mogoče morda",
     "no": "no n non nein ne όχι οχι",
+    "withdraw": "withdraw",  # no answer any more (a Matrix reaction taken back)
 }
 ANSWER_WORDS = {word: answer for answer, words in _WORDS.items() for word in words.split()}
 
@@ -36,6 +38,13 @@ def rsvp_buttons(tr: Translator, event_id: int) -> list[list[Button]]:
         Button(str(tr.t("🤔 Maybe")), f"/rsvp {event_id} maybe"),
         Button(str(tr.t("👎 Not going")), f"/rsvp {event_id} no"),
     ]]
+
+
+def rsvp_hint(tr: Translator, platform: str, event_id: int) -> Markup:
+    """The announcement's last line. Matrix has no buttons: there the answers are reactions (the bot adds them)."""
+    if platform == "matrix":
+        return tr.t("Coming? React with 👍, 🤔 or 👎, or send {p}rsvp {id} yes|maybe|no.", id=event_id)
+    return tr.t("Coming? Press a button or send {p}rsvp {id} yes|maybe|no.", id=event_id)
 
 
 def event_by_id(ctx: Context, text: str) -> Event:
@@ -95,6 +104,13 @@ def rsvp(ctx: Context, args: str) -> Reply:
         raise UserError("<b>{title}</b> has already started.", title=event.title)
     row = ctx.session.exec(select(Rsvp).where(Rsvp.event_id == event.id, Rsvp.member_id == ctx.member.id)).first()
     old = row.status if row else None
+    if answer == "withdraw":
+        if row is not None:
+            ctx.session.delete(row)
+            ctx.session.flush()
+            if old == "yes":
+                promote_first_waiter(ctx, event, tz)
+        return Reply(ctx.t("Your answer to <b>{title}</b> is withdrawn.", title=event.title))
     new = answer
     if answer == "yes" and old in ("yes", "waitlist"):
         new = old  # asking again keeps one's seat or place in line

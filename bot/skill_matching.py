@@ -10,10 +10,19 @@ read several ways, cheapest first, and the phrase that is longest, then cheapest
    never for words the vocabulary already knows (terms and [ignore] words), so a false friend
    listed in [ignore] is never "corrected" into a skill.
 
+Readings 1 and 2 and compound splitting are refused to everyday words (the [everyday] lexicon:
+frequent words of the eight languages that would otherwise read as a skill, "contre", "Keller",
+"necesito"), because a real word is not a typo.
+
 Inside a phrase one short word (≤ 3 letters) may be skipped ("pisanje EU projekata"). A word
 nothing matches is tried as two words joined ("Web Entwicklerin") and as a compound against
-the vocabulary: a known head ("Hochzeitsfotografin" → photographer), or a generic head after a
-known first part ("Veranstaltungsorganisation": Veranstaltung + Organisation).
+the German terms of the vocabulary: a generic head after a first part that names a skill
+("Veranstaltungsorganisation": Veranstaltung + Organisation), else a German one-word term of at
+least five letters as the head ("Hochzeitsfotografin" → photographer). Only German terms, since
+in the other languages a word ending like a term is a different word ("necesito" is not "sito").
+One-word terms under three letters ("CV", "DJ") match in prose only when typed in capitals.
+hr/sl terms written in the genitive plural ("organizacija dogodkov") also match their other
+forms ("organizacija dogodka").
 """
 from __future__ import annotations
 
@@ -23,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.skill_words import fold_word, greeklish_key, is_greek, plural_genitive_stem
+from bot.skill_words import fold_word, greeklish_key, is_greek, normalize_tag, plural_genitive_stem
 
 IGNORED = ""  # owner of [ignore] phrases: consumed when scanning, tagged as nothing
 GREEKLISH = "~"  # prefix of index words read as Greek sounds, so they never meet ordinary words
@@ -31,6 +40,7 @@ TAG_ONLY_BELOW = 3  # one-word terms shorter than this ("AI", "UX", "PR") match 
 GAP_MAX = 3  # letters of a word that may sit inside a known phrase
 FUZZY_ONE, FUZZY_TWO = 6, 10  # letters from which one / two edits are forgiven
 COMPOUND_MIN, HEAD_MIN, MODIFIER_MIN = 8, 4, 3  # letters of a compound and of its parts
+TERM_HEAD_MIN = 5  # letters of a German term that names a compound as its head ("Tanz" is in "Substanz")
 _LINKERS = ("s", "es", "n", "en", "e", "er", "")  # German Fugenelemente, longest tried first
 _GREEKLISH_MIN = 5  # letters of a one-word Greek key worth reading in Latin letters
 _CACHE_MAX = 50_000  # typed words remembered; cleared when full (user text is unbounded)
@@ -52,27 +62,46 @@ class SkillIndex:
         self._modifiers: dict[str, str] = {}
         self._readings: dict[str, tuple[tuple[str, int], ...]] = {}
         self._compounds: dict[str, str | None] = {}
+        self._alternatives: dict[tuple[str, ...], str] = {}
+        self._german: dict[str, str] = {}
+        self._everyday: set[str] = set()
 
-    def add(self, words: list[str], owner: str, *, whole_only: bool = False, greek: bool = False) -> str | None:
-        """Index one spelling of a term; returns the other owner when the key is already taken."""
+    def add(self, words: list[str], owner: str, *, whole_only: bool = False, greek: bool = False,
+            genitive: bool = False, german: bool = False) -> str | None:
+        """Index one spelling of a term; returns the other owner when the key is already taken.
+
+        ``genitive``: a hr/sl term, whose genitive plurals are also indexed by their base form;
+        ``german``: a German term, which may be the last or first part of a compound.
+        """
         key = tuple(map(fold_word, words))
         table = self._whole if whole_only else self.keys
         previous = self.keys.get(key, self._whole.get(key, owner))
         table.setdefault(key, owner)
         if greek and sum(map(len, key)) >= _GREEKLISH_MIN and not whole_only:
             self._greeklish[tuple(GREEKLISH + greeklish_key(word) for word in words)].add(owner)
+        if german and len(key) == 1 and not whole_only:
+            self._german.setdefault(key[0], owner)
+        if genitive and not whole_only:
+            base = tuple(plural_genitive_stem(word) or folded for word, folded in zip(words, key))
+            self._alternatives.setdefault(base, owner)  # a real term with that key wins (finish)
         return previous if previous != owner else None
 
     def add_compound_parts(self, heads: Iterable[str], modifiers: Mapping[str, str]) -> None:
         """Generic compound heads ("Organisation") and first parts that name a skill ("Veranstaltung")."""
-        self._heads.update(fold_word(head) for head in heads)
-        self._modifiers.update((fold_word(word), owner) for word, owner in modifiers.items())
+        self._heads.update(fold_word(normalize_tag(head)) for head in heads)
+        self._modifiers.update((fold_word(normalize_tag(word)), owner) for word, owner in modifiers.items())
+
+    def add_everyday(self, words: Iterable[str]) -> None:
+        """Everyday words (normalized) that are never read as a typo, as Greek or as a compound."""
+        self._everyday.update(words)
 
     def finish(self) -> None:
         """Build the lookup tables once every term is in; a Greek reading two skills share is dropped."""
         for key, owners in self._greeklish.items():
             if len(owners) == 1:
                 self.keys.setdefault(key, next(iter(owners)))
+        for key, owner in self._alternatives.items():
+            self.keys.setdefault(key, owner)
         for key in self.keys:
             self._prefixes.update(key[:size] for size in range(1, len(key) + 1))
             self._words.update(key)
@@ -101,6 +130,8 @@ class SkillIndex:
         stem = plural_genitive_stem(word)
         if stem and stem != folded and stem in self._words:
             readings.append((stem, 0))
+        if word in self._everyday:
+            return readings
         if not is_greek(word):
             greek = GREEKLISH + greeklish_key(word)
             if greek in self._words:
@@ -111,9 +142,9 @@ class SkillIndex:
 
     def _typos(self, word: str, folded: str) -> tuple[str, ...]:
         """Vocabulary words within the allowed edit distance of an unknown word, the closest ones."""
-        if len(word) < FUZZY_ONE or not word.isalpha():
+        if len(folded) < FUZZY_ONE or not word.isalpha():
             return ()
-        limit = 2 if len(word) >= FUZZY_TWO else 1
+        limit = 2 if len(folded) >= FUZZY_TWO else 1
         hits = process.extract(folded, self._buckets.get(folded[0], ()), scorer=OSA.distance,
                                score_cutoff=limit, limit=None)
         best = min((score for _, score, _ in hits), default=None)
@@ -128,13 +159,16 @@ class SkillIndex:
         return self._compounds[word]
 
     def _split_compound(self, word: str) -> str | None:
-        if len(word) < COMPOUND_MIN or is_greek(word) or not word.isalpha():
+        if len(word) < COMPOUND_MIN or is_greek(word) or not word.isalpha() or word in self._everyday:
             return None
         splits = range(MODIFIER_MIN, len(word) - HEAD_MIN + 1)
-        for cut in splits:  # longest known head first: the head says what the compound is
-            owner = self.keys.get((fold_word(word[cut:]),))
-            if owner:
-                return owner
+        heads = (fold_word(word[cut:]) for cut in splits)  # longest first: the head says what it is
+        return self._generic_head(word, splits) or next(
+            (self._german[head] for head in heads if len(head) >= TERM_HEAD_MIN and head in self._german), None)
+
+    def _generic_head(self, word: str, splits: range) -> str | None:
+        """A first part naming a skill before a generic head: "Gitarren|unterricht" is music
+        teaching, not any teaching; listed modifiers first, then German one-word terms."""
         for cut in splits:
             if fold_word(word[cut:]) not in self._heads:
                 continue
@@ -142,20 +176,21 @@ class SkillIndex:
                 modifier = word[:cut - len(linker)] if linker else word[:cut]
                 if word[:cut].endswith(linker) and len(modifier) >= MODIFIER_MIN:
                     first = fold_word(modifier)
-                    owner = self.keys.get((first,)) or self._modifiers.get(first)
+                    owner = self._modifiers.get(first) or self._german.get(first)
                     if owner:
                         return owner
         return None
 
     # --- phrases -------------------------------------------------------------------------------
 
-    def scan(self, words: list[str], *, whole: bool = False) -> list[Match]:
-        """Known phrases in ``words``, left to right, longest first; ``whole``: the words are one tag."""
+    def scan(self, words: list[str], *, whole: bool = False, capitals: frozenset[int] = frozenset()) -> list[Match]:
+        """Known phrases in ``words``, left to right, longest first; ``whole``: the words are one tag;
+        ``capitals``: positions of words typed in capitals, whose short terms count in prose."""
         readings = [self._reading(word) for word in words]
         found: list[Match] = []
         start = 0
         while start < len(words):
-            match = self._longest(words, readings, start, whole) or self._joined(words, start) \
+            match = self._longest(words, readings, start, whole or start in capitals) or self._joined(words, start) \
                 or self._compound_at(words, readings, start)
             if match is None:
                 start += 1

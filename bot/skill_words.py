@@ -90,6 +90,17 @@ def words_of(text: str) -> list[str]:
     return WORD.findall(normalize_tag(text))
 
 
+def capitals(text: str) -> frozenset[int]:
+    """Positions, in ``words_of(text)``, of words typed in capitals ("my CV", "a DJ"): acronyms,
+    which may name a skill in prose although short. None when the whole text is in capitals."""
+    if not any(char.islower() for char in text):
+        return frozenset()
+    typed = WORD.findall(_MARKS.sub("", unicodedata.normalize("NFKD", _SPACES.sub(" ", text))))
+    if len(typed) != len(words_of(text)):  # a letter that normalizes into two words: no guess
+        return frozenset()
+    return frozenset(i for i, word in enumerate(typed) if len(word) > 1 and word.isupper())
+
+
 def is_greek(word: str) -> bool:
     return bool(word) and "\u0370" <= word[0] <= "\u03ff"
 

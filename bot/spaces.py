@@ -1,4 +1,4 @@
-"""Spaces of the network and the chats linked to them (/space, /spaces)."""
+"""Spaces of the network and the chats linked to them (/space create, link, unlink)."""
 from __future__ import annotations
 
 import unicodedata
@@ -6,14 +6,13 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import delete
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from bot.checkins import present_counts
 from bot.config import LANGUAGES
-from bot.context import Context, UserError
-from bot.i18n import is_valid_country
+from bot.context import Context, Refusal, Role, UserError
+from bot.i18n import country_language, is_valid_country
 from bot.messages import ChatRef, Reply
-from storage.models import ChatLink, Manager, Member, Space
+from storage.models import ChatLink, Manager, Space
 
 NAME_MAX = 100
 SLUG_MAX = 48
@@ -73,12 +72,15 @@ def unique_slug(session: Session, name: str) -> str:
     return slug
 
 
-def validate_space_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
-    """NAME | CITY | COUNTRY | TIMEZONE [| LANG] → checked values, or a UserError saying which is wrong."""
+def validate_space_fields(fields: list[str], default_language: str = "en") -> tuple[str, str, str, str, str]:
+    """NAME | CITY | COUNTRY | TIMEZONE [| LANG] → checked values, or a UserError saying which is wrong.
+
+    Without LANG the space speaks its country's language (a Croatian space Croatian), else ``default_language``.
+    """
     if len(fields) not in (4, 5) or not all(fields[:4]):
         raise UserError("Usage: {p}space create NAME | CITY | COUNTRY | TIMEZONE [| LANG]")
     name, city, country, tz = fields[:4]
-    lang = fields[4].lower() if len(fields) == 5 and fields[4] else "en"
+    lang = fields[4].lower() if len(fields) == 5 and fields[4] else country_language(country, default_language)
     if len(name) > NAME_MAX or len(city) > NAME_MAX:
         raise UserError("Names are limited to {limit} characters.", limit=NAME_MAX)
     if not is_valid_country(country):
@@ -89,9 +91,9 @@ def validate_space_fields(fields: list[str]) -> tuple[str, str, str, str, str]:
     return name, city, country.upper(), tz, lang
 
 
-def create_space(session: Session, fields: list[str]) -> Space:
+def create_space(session: Session, fields: list[str], default_language: str = "en") -> Space:
     """Create a space from the ``/space create`` fields (also used by the CSV import)."""
-    name, city, country, tz, lang = validate_space_fields(fields)
+    name, city, country, tz, lang = validate_space_fields(fields, default_language)
     twin = same_name_space(session, name)
     if twin is not None:
         raise UserError("There is already a space called {name} ({slug}).", name=twin.name, slug=twin.slug)
@@ -134,12 +136,17 @@ def space_by_slug(session: Session, slug: str) -> Space:
 
 
 def space_command(ctx: Context, args: str) -> Reply:
-    """/space create NAME | CITY | COUNTRY | TIMEZONE [| LANG] ; /space link SLUG ; /space unlink"""
+    """/space create NAME | CITY | COUNTRY | TIMEZONE [| LANG] ; /space link SLUG ; /space unlink (coordinators)
+
+    ``/space set`` (a space's managers) is :mod:`bot.space_settings`.
+    """
     verb, _, rest = args.strip().partition(" ")
     verb = verb.lower()
     chat = ctx.message.chat
+    if ctx.role < Role.COORDINATOR:
+        raise Refusal("Only a network coordinator can do that.")
     if verb == "create":
-        space = create_space(ctx.session, [f.strip() for f in rest.split("|")])
+        space = create_space(ctx.session, [f.strip() for f in rest.split("|")], ctx.settings.default_language)
         if not chat.is_direct:
             link_chat(ctx.session, chat, space)
             return Reply(ctx.t("Space <b>{name}</b> created ({slug}) and linked to this chat.", name=space.name, slug=space.slug))
@@ -158,26 +165,8 @@ def space_command(ctx: Context, args: str) -> Reply:
             raise UserError("This chat is not linked to any space.")
         ctx.session.delete(link)
         return Reply(ctx.t("This chat is no longer linked to a space."))
-    raise UserError("Usage: {p}space create NAME | CITY | COUNTRY | TIMEZONE [| LANG], {p}space link SLUG, {p}space unlink")
-
-
-def spaces_directory(ctx: Context, args: str) -> Reply:
-    """/spaces: every space with city, country, members and how many are in now."""
-    spaces = ctx.session.exec(select(Space).order_by(Space.country, Space.city, Space.name)).all()
-    if not spaces:
-        return Reply(ctx.t("No spaces yet. A coordinator creates one with {p}space create."))
-    members = dict(ctx.session.exec(
-        select(Member.home_space_id, func.count()).where(Member.home_space_id.is_not(None)).group_by(Member.home_space_id)  # type: ignore[union-attr]
-    ).all())
-    present = present_counts(ctx.session, ctx.now)
-    lines = [ctx.t("<b>Spaces of the network</b>")]
-    for space in spaces:
-        counts = ctx.tn("{n} member", "{n} members", members.get(space.id, 0))
-        here = ctx.tn("{n} here now", "{n} here now", present.get(space.id, 0))
-        lines.append(ctx.t("• <b>{name}</b> ({slug}), {city}, {country}: {members}, {here}",
-                           name=space.name, slug=space.slug, city=space.city,
-                           country=ctx.tr.country(space.country), members=counts, here=here))
-    return Reply("\n".join(lines))
+    raise UserError("Usage: {p}space create NAME | CITY | COUNTRY | TIMEZONE [| LANG], {p}space link SLUG, "
+                    "{p}space unlink, {p}space set [SLUG] hours|capacity|lang|address VALUE")
 
 
 def room_of_space(session: Session, platform: str, slug: str) -> str | None:

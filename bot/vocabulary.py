@@ -4,8 +4,8 @@ Members write skills and needs in eight languages; storing vocabulary ids instea
 what lets a Greek "γραφίστα" need reach an Italian "grafica" member. How words are normalized
 and folded is bot/skill_words.py; how phrases are found in text (longest phrase, typos, Greek
 in Latin letters, compounds) is bot/skill_matching.py. This module owns the data
-(locales/skills.toml, read lazily by ``load_vocabulary``; importing it reads nothing) and the
-tag-level rules: what a /skills list and a /need turn into.
+(locales/skills/: one TOML file per family, read lazily by ``load_vocabulary``; importing it
+reads nothing) and the tag-level rules: what a /skills list and a /need turn into.
 """
 from __future__ import annotations
 
@@ -19,18 +19,19 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from bot.skill_matching import IGNORED, TAG_ONLY_BELOW, SkillIndex
-from bot.skill_words import matching_key, normalize_tag, words_of
+from bot.skill_words import capitals, matching_key, normalize_tag, words_of
 
 __all__ = ["DEFAULT_PATH", "FAMILIES", "FREE_PREFIX", "LANGUAGES", "TAG_ONLY_BELOW", "Skill", "Vocabulary",
            "VocabularyError", "canonical_tags", "extract_need_tags", "load_vocabulary", "matching_key",
-           "normalize_tag", "parse_vocabulary", "typed_forms"]
+           "normalize_tag", "parse_vocabulary", "read_vocabulary_data", "typed_forms"]
 
 LANGUAGES = ("en", "fr", "it", "es", "el", "hr", "de", "sl")
 FAMILIES = ("design", "tech", "data", "marketing", "writing-languages", "business-law", "finance",
             "culture-arts", "crafts-making", "agri-food", "tourism-hospitality", "education",
             "care-wellbeing", "trades-repair")
 FREE_PREFIX = "free:"  # ids never contain ':' so a free tag cannot collide with an id
-DEFAULT_PATH: Traversable = files("locales") / "skills.toml"  # package data, read lazily
+DEFAULT_PATH: Traversable = files("locales") / "skills"  # package data, one file per family, read lazily
+COMMON = ("common", "everyday")  # [ignore], [compounds] and the [everyday] lexicon: no family owns them
 WHOLE_ONLY = "="  # a term written "=React" names the skill only as a whole tag, never in prose
 
 _PIECES = re.compile(r"[,;\n]|\s(?=#)")  # "a, b; c #d #e"
@@ -59,30 +60,32 @@ class Vocabulary:
     """Skills by id plus the index that finds them in text, checked for clashes when built."""
 
     def __init__(self, skills: Iterable[Skill], ignore: Iterable[str] = (), compound_heads: Iterable[str] = (),
-                 compound_modifiers: dict[str, str] | None = None) -> None:
+                 compound_modifiers: dict[str, str] | None = None, everyday: Iterable[str] = ()) -> None:
         self._skills = {skill.id: skill for skill in skills}
         self._index = SkillIndex()
         clashes: list[str] = []
         for skill in self._skills.values():
-            clashes += self._add(skill.id, skill.id)
+            clashes += self._add(WHOLE_ONLY + skill.id, skill.id)  # "surveys" is a tag, not prose
             for lang, terms in skill.terms.items():
                 for term in terms:
-                    clashes += self._add(term, skill.id, greek=lang == "el")
+                    clashes += self._add(term, skill.id, lang)
         for phrase in ignore:
             clashes += self._add(phrase, IGNORED)
         if clashes:
             raise VocabularyError("terms shared by different skills after folding:\n" + "\n".join(clashes))
         self._index.add_compound_parts(compound_heads, compound_modifiers or {})
+        self._index.add_everyday(word for phrase in everyday for word in words_of(phrase))
         self._index.finish()
 
-    def _add(self, term: str, owner: str, *, greek: bool = False) -> list[str]:
+    def _add(self, term: str, owner: str, lang: str = "") -> list[str]:
         whole_only = term.startswith(WHOLE_ONLY)
         clashes = []
         for variant in _spellings(term.removeprefix(WHOLE_ONLY)):
             words = words_of(variant)
             if not words:
                 raise VocabularyError(f"{owner or '[ignore]'}: {term!r} has no letters")
-            other = self._index.add(words, owner, whole_only=whole_only, greek=greek and not variant.isupper())
+            other = self._index.add(words, owner, whole_only=whole_only, greek=lang == "el" and not variant.isupper(),
+                                    genitive=lang in ("hr", "sl"), german=lang == "de")
             if other is not None:
                 clashes.append(f"  {' '.join(matching_key(variant))!r}: {other or '[ignore]'} / "
                                f"{owner or '[ignore]'} ({term!r})")
@@ -111,7 +114,7 @@ class Vocabulary:
 
         [ignore] phrases are skipped; very short terms and "=" terms are left to explicit tags.
         """
-        return _unique(owner for _, _, owner in self._index.scan(words_of(text)))
+        return _unique(owner for _, _, owner in self._index.scan(words_of(text), capitals=capitals(text)))
 
     def tag_piece(self, piece: str) -> list[str]:
         """The tags one /skills item stands for: "UX/UI" → ux-design; "programador python" →
@@ -198,15 +201,47 @@ def parse_vocabulary(data: dict[str, Any]) -> Vocabulary:
         if owner not in entries:
             raise VocabularyError(f"[compounds.modifiers]: skill {owner!r} does not exist")
         modifiers.update(dict.fromkeys(words, owner))
+    everyday = [word for words in data.get("everyday", {}).values() for word in words]
     return Vocabulary((Skill(i, t, frozenset(related[i]), f) for i, t, f in skills), ignore,
-                      compounds.get("heads", ()), modifiers)
+                      compounds.get("heads", ()), modifiers, everyday)
+
+
+def read_vocabulary_data(path: Traversable = DEFAULT_PATH) -> dict[str, Any]:
+    """The vocabulary as one parsed TOML table, from a single file or from a folder of files.
+
+    In a folder, ``<family>.toml`` holds that family's skills (the family is the file's name),
+    common.toml the [ignore] and [compounds] tables, everyday.toml the [everyday] lexicon; ids
+    are unique across files.
+    """
+    if path.is_file():
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    order = {name: rank for rank, name in enumerate((*FAMILIES, *COMMON))}
+    found = {item.name.removesuffix(".toml"): item for item in path.iterdir() if item.name.endswith(".toml")}
+    if unknown := sorted(set(found) - set(order)):
+        raise VocabularyError(f"{', '.join(unknown)}: a vocabulary file is named after a family, or {COMMON}")
+    merged: dict[str, Any] = {"skill": {}, "ignore": {}, "everyday": {}, "compounds": {"heads": [], "modifiers": {}}}
+    for name in sorted(found, key=order.__getitem__):
+        with found[name].open("rb") as file:
+            data = tomllib.load(file)
+        for skill_id, entry in data.get("skill", {}).items():
+            if skill_id in merged["skill"] or "family" in entry or name in COMMON:
+                raise VocabularyError(f"{name}.toml: {skill_id!r} is defined twice, or outside a family file")
+            merged["skill"][skill_id] = {**entry, "family": name}
+        for table in ("ignore", "everyday"):
+            for lang, phrases in data.get(table, {}).items():
+                merged[table].setdefault(lang, []).extend(phrases)
+        compounds = data.get("compounds", {})
+        merged["compounds"]["heads"].extend(compounds.get("heads", ()))
+        for owner, words in compounds.get("modifiers", {}).items():
+            merged["compounds"]["modifiers"].setdefault(owner, []).extend(words)
+    return merged
 
 
 @cache
 def load_vocabulary(path: Traversable = DEFAULT_PATH) -> Vocabulary:
-    """The vocabulary from locales/skills.toml, read on first use and then shared."""
-    with path.open("rb") as file:
-        return parse_vocabulary(tomllib.load(file))
+    """The vocabulary from locales/skills/, read on first use and then shared."""
+    return parse_vocabulary(read_vocabulary_data(path))
 
 
 def canonical_tags(text: str, vocabulary: Vocabulary | None = None) -> list[str]:

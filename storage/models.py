@@ -38,7 +38,13 @@ class Space(SQLModel, table=True):
     country: str = Field(max_length=2)
     timezone: str = Field(max_length=64)
     language: str = Field(default="en", max_length=8)
+    #: When check-ins end on a day without opening hours (and always, while no hours are set).
     closing_time: str = Field(default="20:00", max_length=5)
+    #: OSM ``opening_hours`` as the bot writes them back (``Mo-Fr 08:00-19:00; Sa 09:00-13:00``); "" = not said.
+    opening_hours: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
+    #: Desks; None = not said.
+    capacity: Optional[int] = None
+    address: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -70,6 +76,10 @@ class Member(SQLModel, table=True):
     consent_presence: bool = True
     consent_intros: bool = False
     consent_requests: bool = True
+    #: ``/intro pause 2w``: no introduction round before this time (None: not paused).
+    intros_paused_until: Optional[datetime] = _when(nullable=True)
+    #: When the last round found nobody for them (None once paired): the next round pairs them first.
+    intro_left_out_at: Optional[datetime] = _when(nullable=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -130,6 +140,8 @@ class Event(SQLModel, table=True):
     title: str = Field(max_length=200)
     location: str = Field(default="", max_length=200)
     starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    #: End of the first occurrence when a range was given ("18h-20h"); each occurrence lasts as long.
+    ends_at: Optional[datetime] = _when(nullable=True)
     rrule: Optional[str] = Field(default=None, max_length=200)
     network: bool = False
     capacity: Optional[int] = None
@@ -238,6 +250,29 @@ class OutboxMessage(SQLModel, table=True):
     last_error: Optional[str] = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: Optional[datetime] = _when(nullable=True)
+    #: The event this row announces, or whose announcement it edits (live answer counts).
+    event_id: Optional[int] = _fk("event.id", nullable=True)
+    #: The platform's id of the message this row edits in place (None: the row sends a new message).
+    edit_message_id: Optional[str] = Field(default=None, max_length=255)
+    #: Parts of a reply in several parts (split text, caption, file) the platform already took:
+    #: a retry sends only the others.
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class PostedMessage(SQLModel, table=True):
+    """A message the bot posted that shows an event (its announcement in one chat), to edit it later.
+
+    Recorded by the delivery worker once the platform accepted the announcement;
+    forgotten when the message can no longer be edited, and with the event.
+    """
+
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = _fk("event.id")
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=255)
+    message_id: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Broadcast(SQLModel, table=True):

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlmodel import col, select
+
 from storage.db import SessionFactory
 from storage.models import SyncState
 from storage.types import utcnow
@@ -40,3 +42,33 @@ def load_json(sessions: SessionFactory, key: str) -> Any:
 
 def save_json(sessions: SessionFactory, key: str, value: Any) -> None:
     save_state(sessions, key, json.dumps(value, ensure_ascii=False))
+
+
+def delete_state(sessions: SessionFactory, key: str) -> None:
+    """Forget the value saved under ``key`` (nothing happens if there is none), and commit."""
+    with sessions() as session:
+        row = session.get(SyncState, key)
+        if row is not None:
+            session.delete(row)
+            session.commit()
+
+
+def save_states(sessions: SessionFactory, values: dict[str, str]) -> None:
+    """Save several values in one transaction: all of them are durable, or none."""
+    if not values:
+        return
+    with sessions() as session:
+        now = utcnow()
+        for key, value in values.items():
+            row = session.get(SyncState, key) or SyncState(key=key, value=value)
+            row.value, row.updated_at = value, now
+            session.add(row)
+        session.commit()
+
+
+def load_prefixed(sessions: SessionFactory, prefix: str) -> dict[str, str]:
+    """Every value whose key starts with ``prefix``, by key, in key order."""
+    with sessions() as session:
+        rows = session.exec(select(SyncState).where(col(SyncState.key).startswith(prefix, autoescape=True))
+                            .order_by(col(SyncState.key)))
+        return {row.key: row.value for row in rows}

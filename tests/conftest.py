@@ -18,7 +18,28 @@ from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from tests.world import BASE_TIME, FakeClock, World
 
-POSTGRES_URL = os.environ.get("COWORKBOT_TEST_POSTGRES_URL")
+
+
+def _postgres_url_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets a database of its own (``<name>_gw0``, created when
+    missing), since every test empties the schema it runs on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _postgres_url_of_this_worker(os.environ.get("COWORKBOT_TEST_POSTGRES_URL"))
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 

@@ -44,6 +44,8 @@ class FakeAdapter:
     platform: str
     sent: list[tuple[ChatRef, Reply]] = field(default_factory=list)
     failures: list[Exception] = field(default_factory=list)
+    edited: list[tuple[SentRef, Reply]] = field(default_factory=list)
+    edit_failures: list[Exception] = field(default_factory=list)
 
     async def start(self, handle) -> None:  # noqa: ANN001
         self.handle = handle
@@ -53,6 +55,18 @@ class FakeAdapter:
             raise self.failures.pop(0)
         self.sent.append((chat, reply))
         return SentRef(self.platform, chat.chat_id, str(len(self.sent)))
+
+    async def edit(self, message: SentRef, reply: Reply) -> SentRef:
+        """Message ids are positions in ``sent`` (from 1); each edit is recorded."""
+        if self.edit_failures:
+            raise self.edit_failures.pop(0)
+        self.edited.append((message, reply))
+        return message
+
+    def shown(self, message_id: str) -> Reply:
+        """What a sent message says now: its latest edit, else as sent."""
+        edits = [reply for ref, reply in self.edited if ref.message_id == message_id]
+        return edits[-1] if edits else self.sent[int(message_id) - 1][1]
 
     async def stop(self) -> None:
         pass
@@ -149,6 +163,11 @@ class World:
         """Plain texts delivered to ``space``'s group chat."""
         chat = self.chat_of(space, platform)
         return [plain(r.text) for c, r in self.adapters[platform].sent if c == chat]
+
+    def shown(self, space: Space, platform: str = "telegram") -> list[str]:
+        """Plain texts of the messages in ``space``'s group chat as they read now (edits applied)."""
+        chat, adapter = self.chat_of(space, platform), self.adapters[platform]
+        return [plain(adapter.shown(str(n)).text) for n, (c, _) in enumerate(adapter.sent, 1) if c == chat]
 
     def reload(self, row):  # noqa: ANN001, ANN201
         with self.sessions() as session:

@@ -85,6 +85,8 @@ async def matrix_settings(
         matrix_homeserver=synapse_server.base_url,
         matrix_user_id=bot_account.user_id,
         matrix_password=bot_account.password,
+        # Test users invite the bot freely; the invite policy's own test narrows this.
+        matrix_allowed_inviters=(f":{synapse_server.server_name}",),
     )
 
 

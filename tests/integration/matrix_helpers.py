@@ -37,5 +37,16 @@ async def space_room(coordinator: MatrixTestUser, bot_id: str, members: Sequence
     return room_id
 
 
+def answer_text(event: JsonDict) -> str:
+    """A bot message's body without the mention of the member it answers (``alice: Checked in…``)."""
+    content = event["content"]
+    body = str(content.get("body", ""))
+    mentioned = (content.get("m.mentions") or {}).get("user_ids")
+    if mentioned and str(content.get("formatted_body", "")).startswith('<a href="https://matrix.to/#/'):
+        return body.split(": ", 1)[-1]
+    return body
+
+
 def bot_bodies(events: list[JsonDict], bot_id: str) -> list[str]:
-    return [e["content"].get("body", "") for e in events if e["type"] == "m.room.message" and e["sender"] == bot_id]
+    """The bodies of the bot's messages, answers without their leading mention."""
+    return [answer_text(e) for e in events if e["type"] == "m.room.message" and e["sender"] == bot_id]

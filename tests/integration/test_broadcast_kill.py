@@ -19,6 +19,7 @@ import os
 import signal
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.messages import ChatRef
@@ -62,12 +63,14 @@ def group_messages(emu: TelegramEmulator) -> int:
     return len([m for m in emu.sent() if m.chat_id < 0])
 
 
-async def kill_outside_the_unknowable_window(process: asyncio.subprocess.Process, emu: TelegramEmulator,
-                                             db_path: Path) -> None:
+async def kill_outside_the_unknowable_window(process: asyncio.subprocess.Process,
+                                             database_agrees: Callable[[], bool]) -> None:
+    """SIGKILL ``process`` at a moment when ``database_agrees()`` that what it marked sent is what
+    Telegram received (frozen with SIGSTOP to look; thawed and tried again otherwise)."""
     for _ in range(400):
         process.send_signal(signal.SIGSTOP)
         await asyncio.sleep(0.2)  # the emulator serves what is already on the wire
-        if marked_sent(db_path) == group_messages(emu):
+        if database_agrees():
             process.kill()
             await process.wait()
             return
@@ -96,7 +99,7 @@ async def test_sigkill_mid_broadcast_then_restart_delivers_each_chat_exactly_onc
             assert queued.text == "Broadcast #1 is on its way to 200 chats. I will report here when it is delivered."
             while group_messages(emu) < 30:
                 await asyncio.sleep(0.01)
-            await kill_outside_the_unknowable_window(bot, emu, db_path)
+            await kill_outside_the_unknowable_window(bot, lambda: marked_sent(db_path) == group_messages(emu))
             before_restart = group_messages(emu)
             assert 30 <= before_restart < CHATS, "the kill did not land mid-broadcast"
 

@@ -142,7 +142,7 @@ def test_health_check_and_a_console_session_keep_their_data_in_the_volume(
     run = ["run", "--rm", "-i", "--network=none", "--no-healthcheck", "-v", f"{volume}:/data", image]
     first = engine(*run, "console", "--user", "ana", input=SCRIPT)
     assert "Traceback" not in first.stdout + first.stderr
-    vocabulary = tomllib.loads((ROOT / "locales" / "skills.toml").read_text(encoding="utf-8"))
+    vocabulary = tomllib.loads((ROOT / "locales" / "skills" / "design.toml").read_text(encoding="utf-8"))
     assert vocabulary["skill"]["graphic-design"]["fr"][0] in first.stdout.splitlines()[1]
     assert not first.stdout.startswith("I will speak")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from storage.models import Event
 from storage.types import utcnow
 from tests.conftest import POSTGRES_URL, _reset_postgres
 from tests.integration.telegram_emulator import TelegramEmulator
+from tests.integration.test_broadcast_kill import kill_outside_the_unknowable_window
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="needs COWORKBOT_TEST_POSTGRES_URL (PostgreSQL)")
 
@@ -93,19 +93,6 @@ async def until(condition: Callable[[], bool], timeout: float) -> None:
         await asyncio.sleep(0.1)
 
 
-async def kill_in_a_known_state(process: asyncio.subprocess.Process, emu: TelegramEmulator, url: str) -> None:
-    for _ in range(400):
-        process.send_signal(signal.SIGSTOP)
-        await asyncio.sleep(0.2)  # the emulator serves what is already on the wire
-        if marked_sent(url) == group_messages(emu, "Failover drill"):
-            process.kill()
-            await process.wait()
-            return
-        process.send_signal(signal.SIGCONT)
-        await asyncio.sleep(0.005)
-    raise AssertionError("never found a moment where the database agreed with Telegram")
-
-
 async def test_the_standby_takes_over_within_10_s_and_nothing_is_lost_or_doubled(tmp_path: Path) -> None:
     assert POSTGRES_URL
     network(POSTGRES_URL)
@@ -128,7 +115,8 @@ async def test_the_standby_takes_over_within_10_s_and_nothing_is_lost_or_doubled
             await emu.wait_for_sent(1, 1, timeout=30)
             while group_messages(emu, "Failover drill") < 20:
                 await asyncio.sleep(0.01)
-            await kill_in_a_known_state(leader, emu, POSTGRES_URL)
+            await kill_outside_the_unknowable_window(
+                leader, lambda: marked_sent(POSTGRES_URL) == group_messages(emu, "Failover drill"))
             killed_at = time.monotonic()
             assert group_messages(emu, "Failover drill") < CHATS, "the kill did not land mid-broadcast"
 

@@ -51,7 +51,7 @@ def shift_event(db: Path, event_id: int, new_start: datetime) -> None:
 def test_a_missed_reminder_is_sent_once_after_a_real_restart(tmp_path: Path) -> None:
     db = tmp_path / "bot.db"
     first = run_console(db, "\n".join([
-        "/space create Hub | Marseille | FR | Europe/Paris",
+        "/space create Hub | Marseille | FR | Europe/Paris | en",
         "/event Quiz | tomorrow at 18:00 | Room 2",
         "/confirm 1",
         "/event Breakfast | tomorrow at 9:00",

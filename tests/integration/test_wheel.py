@@ -85,7 +85,7 @@ def test_wheel_carries_catalogues_vocabulary_and_migrations(wheel: Path) -> None
     names = set(zipfile.ZipFile(wheel).namelist())
     data = [
         *(ROOT / "locales").glob("*/LC_MESSAGES/*.po"),
-        ROOT / "locales" / "skills.toml",
+        *(ROOT / "locales" / "skills").glob("*.toml"),
         *(ROOT / "storage" / "migrations").rglob("*.py"),
         ROOT / "storage" / "migrations" / "script.py.mako",
     ]
@@ -109,7 +109,7 @@ def test_installed_wheel_answers_in_french_and_knows_the_vocabulary(
     assert not [line for line in output.splitlines() if "ERROR" in line or "Error:" in line]
     assert (here / "coworkbot.db").exists()  # the default database is relative to the cwd
 
-    vocabulary = tomllib.loads((ROOT / "locales" / "skills.toml").read_text(encoding="utf-8"))
+    vocabulary = tomllib.loads((ROOT / "locales" / "skills" / "design.toml").read_text(encoding="utf-8"))
     french_term = vocabulary["skill"]["graphic-design"]["fr"][0]  # "graphisme", not the typed word
     assert french_term != "graphiste" and french_term in session.stdout.splitlines()[1]
     # The checkout (editable install, whose catalogues the unit tests check) is the reference:

@@ -28,15 +28,19 @@ def test_scripted_session_from_the_readme(tmp_path: Path) -> None:
     )
     lines = out.splitlines()
     assert lines[0] == "Space Make It Marseille created (make-it-marseille) and linked to this chat."
-    assert "2 people here now" in out
-    assert any(line.startswith("• ana, since") and line.endswith(": logo work") for line in lines)
-    assert any(line.startswith("• bob, since") for line in lines)
+    # A French space speaks French to those who chose no language, with French times.
+    # Until closing (20:00), or midnight once it is past: the process runs on the real clock.
+    assert any(line in ("Check-in effectué à Make It Marseille jusqu'à 20:00. Bienvenue !",
+                        "Check-in effectué à Make It Marseille jusqu'à 00:00. Bienvenue !") for line in lines), lines
+    assert "2 personnes sur place en ce moment" in out
+    assert any(line.startswith("• ana, depuis") and line.endswith(": logo work") for line in lines)
+    assert any(line.startswith("• bob, depuis") for line in lines)
 
 
 def test_meta_lines_switch_user_room_and_direct_chat(tmp_path: Path) -> None:
     out = console(
         tmp_path,
-        "/space create Alpha | Lyon | FR | Europe/Paris\n"
+        "/space create Alpha | Lyon | FR | Europe/Paris | en\n"
         "/space create Beta Hub | Ljubljana | SI | Europe/Ljubljana | sl\n"
         ":in alpha\n:as zoe\n/checkin\n:in beta-hub\n/here\n:in nowhere\n:dm\n/checkin in my home space\n"
         "/here\n:quit\n/help\n",

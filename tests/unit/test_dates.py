@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from dateutil.rrule import rrulestr
 
-from bot.dates import When, parse_when
+from bot.dates import When, WhenRefusal, parse_when, read_when
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=PARIS)  # Wednesday, 10:00
@@ -155,10 +155,17 @@ def test_a_date_without_time_is_refused(text: str) -> None:
     assert parse_when(text, ["fr"], PARIS, NOW) is None
 
 
-@pytest.mark.parametrize("text", ["freitags um 9 Uhr", "demain de 18h à 20h"])
+@pytest.mark.parametrize("text", ["demain 18h ou 19h", "tomorrow morning at 8pm", "every third tuesday 18:00",
+                                  "So 18 Uhr", "demain 18h pendant 2h", "du 3 au 5 décembre à 18h"])
 def test_what_is_not_understood_is_refused_rather_than_half_read(text: str) -> None:
-    # "freitags" means every Friday; a time range has two times. Neither may become a one-off.
+    # Two times, a period that contradicts the hour, "every third" (weeks, or of the month?),
+    # German "So" (Sunday, or "about"?), a duration, a range of days: none may become a guess.
     assert parse_when(text, ["de", "fr"], PARIS, NOW) is None
+
+
+def test_a_plural_weekday_is_weekly_and_a_range_keeps_its_end() -> None:
+    assert parse_when("freitags um 9 Uhr", ["de"], PARIS, NOW) == When(at(11, 27, 9), "FREQ=WEEKLY;BYDAY=FR")
+    assert parse_when("demain de 18h à 20h", ["fr"], PARIS, NOW) == When(at(11, 26, 18), None, at(11, 26, 20))
 
 
 @pytest.mark.parametrize(
@@ -224,3 +231,63 @@ def test_unknown_language_codes_are_skipped_not_fatal() -> None:
         at(11, 26, 18), None
     )
     assert parse_when("demain 18:00", ["fr_FR", "zz"], PARIS, NOW) == When(at(11, 26, 18), None)
+
+
+def test_a_bare_hour_offers_both_readings_unless_one_has_passed() -> None:
+    asked = read_when("demain à 6h", ["fr"], PARIS, NOW)
+    assert asked == WhenRefusal("hour", choices=(When(at(11, 26, 6), None), When(at(11, 26, 18), None)))
+    assert read_when("aujourd'hui à 6h", ["fr"], PARIS, NOW) == When(at(11, 25, 18), None)  # 06:00 is gone
+    assert read_when("demain à 06h", ["fr"], PARIS, NOW) == When(at(11, 26, 6), None)  # a leading zero is 24-hour
+    ranged = read_when("tomorrow from 5 to 7", ["en"], PARIS, NOW)
+    assert isinstance(ranged, WhenRefusal) and [c.end for c in ranged.choices] == [at(11, 26, 7), at(11, 26, 19)]
+
+
+@pytest.mark.parametrize(("text", "lang", "refusal"), [
+    ("demain", "fr", WhenRefusal("no_time")),
+    ("banana", "en", WhenRefusal("unreadable")),
+    ("hier à 18h", "fr", WhenRefusal("past", day=at(11, 24, 0).date())),
+    ("today 9:00", "en", WhenRefusal("past", day=NOW.date())),
+    ("32/13 18:00", "en", WhenRefusal("date")),
+    ("25:00", "en", WhenRefusal("time")),
+    ("friday 3 december 7pm", "en", WhenRefusal("weekday", day=at(12, 3, 0).date(), weekday=4)),
+    ("tomorrow at 3 15", "en", WhenRefusal("minutes_or_day", hour=3, number=15)),
+    ("alle 3 20", "it", WhenRefusal("minutes_or_day", hour=3, number=20)),
+    ("tomorrow 7pm EST", "en", WhenRefusal("zone", text="est")),
+    ("morgen 18 Uhr utc+3", "de", WhenRefusal("zone", text="utc+3")),
+])
+def test_a_refusal_names_the_part_that_was_wrong(text: str, lang: str, refusal: WhenRefusal) -> None:
+    assert read_when(text, [lang], PARIS, NOW) == refusal
+    assert parse_when(text, [lang], PARIS, NOW) is None
+
+
+@pytest.mark.parametrize("text", ["tomorrow 18:00 CET", "demain 18h Europe/Paris", "morgen 18 Uhr MEZ", "18:00 utc+1 tomorrow"])
+def test_a_zone_name_that_is_the_spaces_own_is_ignored(text: str) -> None:
+    assert parse_when(text, ["fr", "de"], PARIS, NOW) == When(at(11, 26, 18), None)
+
+
+def test_summer_time_zone_names_follow_the_date() -> None:
+    summer = datetime(2027, 6, 1, 10, 0, tzinfo=PARIS)
+    assert parse_when("tomorrow 18:00 CEST", ["en"], PARIS, summer) == When(
+        datetime(2027, 6, 2, 18, 0, tzinfo=PARIS), None)
+    assert parse_when("tomorrow 18:00 CET", ["en"], PARIS, summer) is None
+
+
+def test_a_range_past_midnight_ends_the_next_day_and_keeps_wall_times_over_dst() -> None:
+    assert parse_when("tomorrow 10pm-2am", ["en"], PARIS, NOW) == When(at(11, 26, 22), None, at(11, 27, 2))
+    friday = datetime(2026, 10, 23, 10, 0, tzinfo=PARIS)  # DST ends in the night to Sunday 25 October
+    when = parse_when("samedi de 22h à 4h", ["fr"], PARIS, friday)
+    assert when is not None and when.end is not None
+    assert (when.start.hour, when.end.hour) == (22, 4)
+    assert when.end.astimezone(timezone.utc) - when.start.astimezone(timezone.utc) == timedelta(hours=7)
+
+
+@pytest.mark.parametrize(("text", "lang", "first", "rrule"), [
+    ("every other wednesday 9:00", "en", at(12, 2, 9), "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"),  # today's has passed
+    ("every other wednesday 18:00", "en", at(11, 25, 18), "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"),
+    ("le dernier mercredi du mois à 9h", "fr", at(12, 30, 9), "FREQ=MONTHLY;BYDAY=-1WE"),
+    ("every other day at 9", "en", at(11, 26, 9), "FREQ=DAILY;INTERVAL=2"),
+    ("alle 14 Tage um 18 Uhr", "de", at(11, 25, 18), "FREQ=WEEKLY;INTERVAL=2;BYDAY=WE"),
+])
+def test_an_interval_or_a_weekday_of_the_month_starts_at_the_next_match(
+        text: str, lang: str, first: datetime, rrule: str) -> None:
+    assert parse_when(text, [lang], PARIS, NOW) == When(first, rrule)

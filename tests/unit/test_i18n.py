@@ -67,3 +67,38 @@ async def test_language_defaults_to_the_space_then_platform(world: World) -> Non
     world.member("iva", space)
     [reply] = await world.say("iva", "/checkout", space=space)
     assert reply != "You are not checked in anywhere."  # Croatian, from the space
+
+
+def test_a_msgid_shared_by_two_modules_means_the_same_in_every_language() -> None:
+    """All domains of a language are merged into one catalogue: where two modules use the same
+    English words with different translations, one would silently get the other's. Such words
+    need a context (``pt("button", "off")``)."""
+    from collections import defaultdict
+
+    for lang in LANGUAGES:
+        seen: dict[tuple[str | None, str], dict[str, str]] = defaultdict(dict)
+        for path in sorted((LOCALES_DIR / lang / "LC_MESSAGES").iterdir()):
+            if not path.name.endswith(".po"):
+                continue
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+            for message in catalog:
+                if message.id and isinstance(message.id, str) and message.string:
+                    seen[(message.context, message.id)][path.stem] = message.string
+        clashes = {key: by_domain for key, by_domain in seen.items() if len(set(by_domain.values())) > 1}
+        assert clashes == {}, (lang, clashes)
+
+
+def test_buttons_that_switch_a_choice_say_what_they_do() -> None:
+    """"off" on a button means "turn off" (a verb), not the state "off"."""
+    assert str(translator("fr").pt("button", "off")) == "désactiver"
+    assert str(translator("de").pt("button", "on")) == "einschalten"
+    assert str(translator("fr").t("{choice}: {switch}", choice="x", switch="y")) == "x : y"  # French spacing
+
+
+async def test_help_shows_the_placeholders_in_the_readers_language(world: World) -> None:
+    world.space("Hub")
+    world.member("ana", lang="fr")
+    [help_text] = await world.say("ana", "/help")
+    assert "/checkin [note] [pour 3h]" in help_text and "/visit ESPACE [dates]" in help_text
+    assert "[for 3h]" not in help_text

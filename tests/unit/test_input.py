@@ -129,7 +129,7 @@ async def test_a_date_within_two_years_is_accepted(world: World) -> None:
     ("/resolve 99999999999999999999999", "There is no open request #99999999999999999999."),
     ("/help_with 2147483648", "There is no open request #2147483648."),
     ("/intro yes 99999999999999999999", "You have no introduction #99999999999999999999."),
-    ("/intro msg -3 hello", "Usage: /intro on|off, /intro yes|no ID, /intro msg ID TEXT"),
+    ("/intro msg -3 hello", "Usage: /intro on|off, /intro pause 2w|off, /intro yes|no ID, /intro msg ID TEXT"),
     ("/event Quiz | tomorrow 18:00 | max 99999999999999999999", "A capacity is between 1 and 10000 people."),
     ("/event Quiz | tomorrow 18:00 | max 0", "A capacity is between 1 and 10000 people."),
 ])

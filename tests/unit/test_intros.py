@@ -6,10 +6,11 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
-from bot.intro_round import Person, pair_people, weekly_round
+from bot.intro_pairing import Person, pair_people
+from bot.intro_round import weekly_round
 from bot.scheduler import Scheduler
-from storage.models import Introduction
-from tests.world import World
+from storage.models import Introduction, Member
+from tests.world import World, plain
 
 INVITE = "Introduction round: would you like to meet"
 ALONE = "This week's introduction round found nobody new for you, sorry. You stay in for the next round."
@@ -36,7 +37,7 @@ async def test_intro_on_off(world: World) -> None:
     assert (await world.say("ana", "/intro on"))[0].startswith("You are in the introduction rounds")
     assert await world.say("ana", "/intro") == ["Introduction rounds: on. Change with /intro on|off."]
     assert await world.say("ana", "/intro off") == ["You are out of the introduction rounds."]
-    usage = ["Usage: /intro on|off, /intro yes|no ID, /intro msg ID TEXT"]
+    usage = ["Usage: /intro on|off, /intro pause 2w|off, /intro yes|no ID, /intro msg ID TEXT"]
     assert await world.say("ana", "/intro maybe") == usage
     assert await world.say("ana", "/intro yes -1") == usage
     assert await world.say("ana", "/intro yes 99999999999999999999") == ["You have no introduction #99999999999999999999."]
@@ -206,3 +207,87 @@ async def test_a_round_missed_while_down_is_caught_up_within_a_day(world: World)
     assert not missed()
     world.clock.advance(days=7, hours=23)  # the next Monday's round, missed by more than a day
     assert not missed()
+
+
+async def test_who_was_left_out_is_paired_first_next_round(world: World) -> None:
+    hub = world.space("Hub")
+    names = ("ana", "bob", "cyd", "dan", "eve")
+    for name in names:
+        world.member(name, hub, intros=True)
+    left_out = []
+    for _ in range(5):
+        await run(world)
+        [alone] = [name for name in names if world.inbox(name)[-1] == ALONE]
+        left_out.append(alone)
+        world.clock.advance(days=91)  # past the 90 days: anyone may meet anyone again
+    assert all(a != b for a, b in zip(left_out, left_out[1:]))  # never the same one twice running
+    with world.sessions() as session:
+        marked = session.exec(select(Member.user_id).where(Member.intro_left_out_at.is_not(None))).all()
+    assert marked == [left_out[-1]]
+
+
+def test_pairing_serves_the_left_out_first() -> None:
+    import random
+
+    people = [Person(i, i % 2, frozenset(), frozenset(), left_out=i == 5) for i in range(1, 6)]
+    for seed in range(50):
+        pairs, alone = pair_people(people, set(), lambda tag: (), random.Random(seed))
+        assert len(pairs) == 2 and alone[0].id != 5
+
+
+async def test_a_second_round_within_a_day_asks_for_confirmation(world: World) -> None:
+    hub = world.space("Hub")
+    world.member("ana", hub, intros=True)
+    world.member("bob", hub, intros=True)
+    world.member("cyd", world.space("Other", city="Lyon"), intros=True)
+    await run(world)
+    world.clock.advance(minutes=1)
+    [question] = await world.replies("cora", "/intros run")
+    assert plain(question.text) == (
+        "An introduction round already ran on Nov 25, 2026, 10:00 AM.\n"
+        "Another one now sends everyone in the rounds a new invitation. Run it anyway?")
+    [[button]] = question.buttons
+    assert (button.label, button.command) == ("Run another round", "/intros run confirm")
+    assert len(intros(world)) == 1  # nothing ran
+    assert (await world.say("cora", button.command))[0].startswith("Introduction round done:")
+    assert len(intros(world)) == 2
+    world.clock.advance(hours=24)
+    assert (await world.say("cora", "/intros run"))[0].startswith("Introduction round done:")
+
+
+async def test_intro_pause_skips_rounds_for_a_while(world: World) -> None:
+    hub = world.space("Hub")
+    for name in ("ana", "bob", "cyd"):
+        world.member(name, hub, intros=True)
+    assert await world.say("ana", "/intro pause 2w") == [
+        "No introduction rounds for you until December 9, 2026.\nTo end the pause sooner, send /intro pause off."]
+    assert await world.say("ana", "/intro") == [
+        "Introduction rounds: on. Change with /intro on|off.\n"
+        "Paused until December 9, 2026 (/intro pause off ends it)."]
+    assert await run(world) == "Introduction round done: 1 pair, 0 without a match."
+    assert world.inbox("ana") == []
+    world.clock.advance(days=14, minutes=1)
+    assert await world.say("ana", "/intro") == ["Introduction rounds: on. Change with /intro on|off."]
+    await run(world)
+    assert world.inbox("ana")[-1].startswith(INVITE)
+    assert (await world.say("bob", "/intro pause 3 semaines"))[0].startswith("No introduction rounds for you until")
+    assert await world.say("bob", "/intro pause off") == ["Your pause is over: you are in the next introduction round."]
+    assert await world.say("bob", "/intro pause off") == ["Your introduction rounds are not paused."]
+    usage = ["Usage: /intro pause 3d|2w|1m, or /intro pause off"]
+    assert await world.say("bob", "/intro pause") == usage
+    assert await world.say("bob", "/intro pause soon") == usage
+    assert await world.say("bob", "/intro pause 0d") == usage
+    assert await world.say("bob", "/intro pause 13m") == [
+        "A pause is limited to a year. To leave the rounds, send /intro off."]
+    world.member("dan", hub)
+    assert await world.say("dan", "/intro pause 1m") == [
+        "You are not in the introduction rounds. Join them with /intro on."]
+    with world.sessions() as session:
+        assert session.get(Member, world._member("dan").id).intros_paused_until is None
+
+
+async def test_help_shows_the_pause_and_the_directory(world: World) -> None:
+    world.member("ana", world.space("Hub"))
+    [text] = await world.say("ana", "/help")
+    assert "/intro on|off · pause 2w|off · yes|no ID · msg ID TEXT" in text
+    assert "/who SKILL — members of the network with a skill" in text

@@ -10,10 +10,10 @@ from markupsafe import escape
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from bot.escalation import escalate_due
 from bot.messages import ChatRef
 from bot.privacy import delete_old_messages, identity_tables, member_columns, text_columns
 from bot.reminders import reminder_pass
-from bot.requests import escalate_due
 from storage.models import (Broadcast, CheckIn, DirectChat, Introduction, Member, NeedRequest, OutboxMessage,
                             PendingConfirmation, Space)
 from tests.world import World, plain
@@ -211,8 +211,10 @@ async def test_forgetting_is_by_identity_and_keeps_everyone_elses_messages(world
             assert session.scalar(select(func.count()).where(concerned)) == 0
         assert session.scalars(select(DirectChat.user_id)).all() == ["@gio:example.org"]
         assert session.scalars(select(Broadcast.id)).all() == [planted]
-        # (b) every other row is still there, unchanged
-        remaining = {r.id: (r.chat_id, r.text, r.status) for r in session.scalars(select(OutboxMessage))}
+        # (b) every other row is still there, unchanged (the announcement's live counts are no one's: they
+        # change with the answers that went with them)
+        remaining = {r.id: (r.chat_id, r.text, r.status) for r in session.scalars(select(OutboxMessage))
+                     if r.kind != "edit"}
     assert remaining == kept
     # ... and the pending ones are delivered
     for adapter in world.adapters.values():
@@ -221,7 +223,8 @@ async def test_forgetting_is_by_identity_and_keeps_everyone_elses_messages(world
     delivered = {(chat.chat_id, reply.text) for adapter in world.adapters.values() for chat, reply in adapter.sent}
     assert delivered == {(chat_id, text) for i, (chat_id, text, _) in kept.items() if i in pending}
     with world.sessions() as session:
-        assert set(session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent"))) == set(kept)
+        assert set(session.scalars(select(OutboxMessage.id).where(OutboxMessage.status == "sent",
+                                                                  OutboxMessage.kind != "edit"))) == set(kept)
 
 
 async def test_a_forgotten_members_open_requests_are_withdrawn(world: World) -> None:
@@ -231,7 +234,7 @@ async def test_a_forgotten_members_open_requests_are_withdrawn(world: World) -> 
     world.member("bob", hub)
     world.member("ivo", annex)
     await world.say("ivo", "/skills add graphic design")
-    await world.say("ana", "/need a logo #graphic-design #zqsecret", space=hub)
+    await world.say("ana", "/need some help #graphic-design #zqsecret", space=hub)
     await world.say("bob", "/need a poster #graphic-design", space=hub)
     await world.say("ana", "/forgetme confirm")
     with world.sessions() as session:
@@ -242,7 +245,9 @@ async def test_a_forgotten_members_open_requests_are_withdrawn(world: World) -> 
     assert "#1 " not in needs and "#2 · Bob" in needs
     assert await world.say("ivo", "/help_with 1") == ["There is no open request #1."]
     world.clock.advance(hours=25)
-    assert escalate_due(world.sessions, world.clock(), world.settings) == 1  # bob's request only
+    # Nobody in Hub has the skill, so the network was asked at once for both requests; the
+    # question about ana's went with her, and nothing about it is escalated later either.
+    assert escalate_due(world.sessions, world.clock(), world.settings) == 0
     await world.deliver()
     [asked] = world.inbox("ivo")
     assert "(request #2)" in asked

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlmodel import func, select
 
+from bot.i18n import translator
 from bot.messages import ChatRef
 from storage.models import ChatLink, Manager, Space
 from tests.world import World
@@ -90,7 +91,7 @@ async def test_help_depends_on_role_and_language(world: World) -> None:
     assert "/space create" in coordinator_help
     await world.say("ana", "/lang fr")
     [french] = await world.say("ana", "/help")
-    assert "/checkin [note] [for 3h]" in french and french != member_help
+    assert "/checkin [note] [pour 3h]" in french and french != member_help
 
 
 async def test_unknown_command_and_plain_text(world: World) -> None:
@@ -147,3 +148,14 @@ async def test_an_admin_whose_first_command_fails_is_still_recorded_as_manager(w
     await world.say("max", "/here", space=space, admin=True)
     [help_text] = await world.say("max", "/help")  # in DM: the stored role counts
     assert "/stats" in help_text
+
+
+async def test_a_flood_is_refused_in_the_language_the_member_chose(world: World) -> None:
+    """The flood reply comes before the member is loaded, yet speaks their /lang choice, not the platform's."""
+    world.core.rate_limiter.limit = 2
+    world.member("ana", lang="de")  # the platform (fake adapter) says nothing; /lang said German
+    await world.say("ana", "/help")
+    await world.say("ana", "/help")
+    [refused] = await world.say("ana", "/help")
+    assert refused != "You are sending commands too fast. Please wait a minute."
+    assert refused == str(translator("de").t("You are sending commands too fast. Please wait a minute."))

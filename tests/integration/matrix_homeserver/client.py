@@ -147,6 +147,15 @@ class MatrixTestUser:
         relates = {"rel_type": "m.annotation", "event_id": event_id, "key": key}
         return await self.send_event(room_id, "m.reaction", {"m.relates_to": relates})
 
+    async def redact(self, room_id: str, event_id: str) -> str:
+        """Take an event back (a reaction, a message); returns the redaction's event id."""
+        path = f"/rooms/{quote(room_id, safe='')}/redact/{quote(event_id, safe='')}/{secrets.token_hex(8)}"
+        return str((await self.request("PUT", path, {}))["event_id"])
+
+    async def display_name(self, user_id: str) -> str | None:
+        body = await self.request("GET", f"/profile/{quote(user_id, safe='')}")
+        return body.get("displayname")
+
     async def set_power_level(self, room_id: str, user_id: str, level: int) -> None:
         path = f"/rooms/{quote(room_id, safe='')}/state/m.room.power_levels/"
         content = await self.request("GET", path)

@@ -24,13 +24,14 @@ emulator within one event loop (a function-scoped async fixture does that).
 
 Known simplifications: MarkdownV2/Markdown texts are stored unparsed; privacy
 mode is off (the bot sees every group message); only the 30/s overall and
-20/min per group flood limits exist, and they count sendMessage, sendDocument
-and sendPhoto (not edits or chat actions).
+20/min per group flood limits exist, and they count sendMessage, sendDocument,
+sendPhoto and edits (not chat actions).
 
 The package keeps one concern per module: ``server`` (aiohttp app, routing,
 responses), the Bot API method groups ``updates``, ``sending``, ``editing``,
 ``chats`` and ``commands`` (mixins over the shared ``state``), ``control``
-(the test-side world, where ``TelegramEmulator`` is assembled), ``flood``
+(the test-side world, where ``TelegramEmulator`` is assembled), ``membership``
+(adding the bot to a group, a group's upgrade to a supergroup), ``flood``
 (rate limits), ``records`` (chats, files, sent messages, calls), ``params``
 (request parameters and ``ApiError``), ``pulse`` (waking waiters), and
 ``html``, ``html_tags`` and ``entities`` (Telegram's formatting rules). The

@@ -12,12 +12,13 @@ import time
 from collections.abc import Iterable
 
 from tests.integration.telegram_emulator.entities import detect_entities
+from tests.integration.telegram_emulator.membership import MembershipControls
 from tests.integration.telegram_emulator.params import JSON, ApiError
 from tests.integration.telegram_emulator.records import Chat, SentMessage, fill_user
 from tests.integration.telegram_emulator.server import SERVER_ERRORS, BotApiServer
 
 
-class TelegramEmulator(BotApiServer):
+class TelegramEmulator(BotApiServer, MembershipControls):
     """A Bot API server on 127.0.0.1 plus the test-side controls of its world."""
 
     # ------------------------------------------------------------ test-side world
@@ -165,6 +166,7 @@ class TelegramEmulator(BotApiServer):
             )
         query_id = str(4_000_000_000_000_000 + next(self._ids))
         self._pending_queries[query_id] = chat_id
+        self._query_times[query_id] = time.monotonic()
         if not chat.bot_present:
             return query_id
         self._queue_update(

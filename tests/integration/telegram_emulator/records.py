@@ -109,6 +109,7 @@ class Chat:
     creator: int | None
     members: set[int]
     bot_present: bool = True
+    migrated_to: int | None = None  # a group upgraded to a supergroup: its new id
     message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     bot_messages: dict[int, SentMessage] = field(default_factory=dict)
     user_messages: dict[int, JSON] = field(default_factory=dict)

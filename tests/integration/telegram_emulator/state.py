@@ -93,6 +93,7 @@ class EmulatorState:
         self._updates: list[JSON] = []
         self._allowed_updates: set[str] | None = None
         self._pending_queries: dict[str, int] = {}
+        self._query_times: dict[str, float] = {}  # when each button was pressed (answers expire)
         self._failures: list[tuple[int, frozenset[str] | None]] = []
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
@@ -133,6 +134,9 @@ class EmulatorState:
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if chat is None:
             raise ApiError(400, "Bad Request: chat not found")
+        if chat.migrated_to is not None:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                           {"migrate_to_chat_id": chat.migrated_to})
         if not chat.bot_present and (sending or chat.type != "private"):
             raise ApiError(403, BOT_REMOVED[chat.type])
         return chat
