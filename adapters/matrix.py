@@ -285,7 +285,7 @@ class MatrixAdapter:
         room_id = chat.chat_id
         if chat.is_direct and not room_id.startswith("!"):
             room_id = await self.direct.room_for(chat.chat_id)
-        origin = self.deferred.find(chat, reply)  # an answer the outbox sends late is still a reply
+        origin = await self.deferred.find(self.client, room_id, chat, reply)  # an answer sent late is still a reply
         sent = await self._send_reply(room_id, reply, chat, origin)
         if origin is not None:
             self.deferred.sent(chat, reply)

@@ -11,12 +11,15 @@ before the text so every reader sees whom it is for.
 A reply that could not be sent at once goes to the outbox, which stores only
 its text and buttons. The relation is kept beside it (a ``SyncState`` note
 keyed by a digest of the chat and text) and put back when the outbox sends
-it; once sent, the note (which names the sender) is deleted.
+it; once sent, the note is deleted. The note holds no personal data (only
+the command's event and thread ids): who sent the command is read back from
+the homeserver at send time, so a note left behind by a reply that never went
+out (its member was forgotten) names nobody.
 """
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -88,14 +91,25 @@ class DeferredOrigins:
 
     def remember(self, chat: ChatRef, reply: Reply, origin: Origin | None) -> None:
         if origin is not None:
-            save_json(self.sessions, self._key(chat, reply), asdict(origin))
+            save_json(self.sessions, self._key(chat, reply), {
+                "event_id": origin.event_id, "thread_root": origin.thread_root, "in_room": origin.in_room})
 
-    def find(self, chat: ChatRef, reply: Reply) -> Origin | None:
-        """The origin of an outbox row's reply, if it was a deferred answer."""
+    async def find(self, client: Any, room_id: str, chat: ChatRef, reply: Reply) -> Origin | None:
+        """The origin of an outbox row's reply, if it was a deferred answer (its sender asked of
+        the homeserver; None when the command can no longer be read: the reply goes plain)."""
         if reply.key is None:  # only outbox rows carry a key
             return None
         saved = load_json(self.sessions, self._key(chat, reply))
-        return Origin(**saved) if saved else None
+        if not saved:
+            return None
+        try:
+            event = await client.room_get_event(room_id, saved["event_id"])
+            sender = event.event.sender
+        except Exception:  # noqa: BLE001 - an error answer has no .event: the reply goes plain
+            return None
+        room = client.rooms.get(room_id)
+        name = (room.user_name(sender) if room is not None else None) or sender
+        return Origin(saved["event_id"], sender, name, saved.get("thread_root"), saved.get("in_room", True))
 
     def sent(self, chat: ChatRef, reply: Reply) -> None:
         delete_state(self.sessions, self._key(chat, reply))

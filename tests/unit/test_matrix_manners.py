@@ -100,3 +100,22 @@ async def test_a_withdrawn_answer_frees_the_seat_for_the_first_waiter(world: Wor
         assert [r.status for r in session.exec(select(Rsvp).where(Rsvp.event_id == event_id))] == ["yes"]
     assert await world.say("bob", f"/rsvp {event_id} withdraw", space=space) == [
         "Your answer to Workshop is withdrawn."]  # nothing to withdraw: the same, nothing changes
+
+
+def test_a_deferred_answer_keeps_no_personal_data_beside_the_outbox(world) -> None:  # noqa: ANN001
+    """The note that makes a late answer a reply holds event ids only: who asked is read back from
+    the homeserver when it is sent, so a note whose answer never goes out (its member was
+    forgotten) names nobody."""
+    from sqlmodel import select
+
+    from adapters.matrix_replies import DeferredOrigins
+    from bot.messages import ChatRef, Reply
+    from storage.models import SyncState
+
+    notes = DeferredOrigins(world.sessions, "matrix:@bot:x:")
+    notes.remember(ChatRef("matrix", "!room:x"), Reply("Nobody is here"),
+                   Origin("$cmd", "@ana.secret:example.org", "Ana Secretname", thread_root="$root"))
+    with world.sessions() as session:
+        values = [row.value for row in session.exec(select(SyncState)).all()]
+    assert values and all("ana.secret" not in v and "Secretname" not in v for v in values)
+    assert any("$cmd" in v for v in values)
