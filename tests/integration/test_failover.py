@@ -1,6 +1,6 @@
 """Two ``coworkbot run`` processes on one PostgreSQL database: the leader dies, the standby takes over.
 
-Both run against the Bot API emulator. The leader is killed (SIGKILL) in the
+Both run against the Bot API emulator and a real Synapse. The leader is killed (SIGKILL) in the
 middle of a broadcast to 100 groups and before an event's reminder is due.
 The standby must answer commands within 10 s of the kill, finish the
 broadcast and send the reminder: every chat gets each message once, no
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+import secrets
 
 from bot.messages import ChatRef
 from bot.reminders import plan_event
@@ -30,6 +31,8 @@ from storage.db import create_db_engine, session_factory
 from storage.models import Event
 from storage.types import utcnow
 from tests.conftest import POSTGRES_URL, _reset_postgres
+from tests.integration.matrix_helpers import ask, bot_bodies, bot_joined
+from tests.integration.matrix_homeserver import SynapseServer, UserFactory
 from tests.integration.telegram_emulator import TelegramEmulator
 from tests.integration.test_broadcast_kill import kill_outside_the_unknowable_window
 
@@ -63,7 +66,8 @@ def network(url: str) -> None:
 
 def marked_sent(url: str) -> int:
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as db:
-        row = db.execute("SELECT count(*) FROM outboxmessage WHERE kind = 'broadcast' AND status = 'sent'").fetchone()
+        row = db.execute("SELECT count(*) FROM outboxmessage WHERE kind = 'broadcast' AND status = 'sent' "
+                         "AND platform = 'telegram'").fetchone()
         return int(row[0]) if row else 0
 
 
@@ -93,21 +97,28 @@ async def until(condition: Callable[[], bool], timeout: float) -> None:
         await asyncio.sleep(0.1)
 
 
-async def test_the_standby_takes_over_within_10_s_and_nothing_is_lost_or_doubled(tmp_path: Path) -> None:
+async def test_the_standby_takes_over_within_10_s_and_nothing_is_lost_or_doubled(
+        tmp_path: Path, synapse_server: SynapseServer, matrix_user_factory: UserFactory) -> None:
     assert POSTGRES_URL
     network(POSTGRES_URL)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    account = await synapse_server.register_user(f"failover-{secrets.token_hex(4)}", password=secrets.token_hex(8))
+    alice = await matrix_user_factory("alice")
+    room = await alice.create_room("Hub 000 room", invite=[account.user_id])
     async with TelegramEmulator(TOKEN) as emu:
         for n in range(CHATS):
             emu.add_chat(-1001 - n, "supergroup", f"Hub {n:03d}")
         env = {**os.environ, "COWORKBOT_TELEGRAM_TOKEN": TOKEN, "COWORKBOT_TELEGRAM_API_URL": emu.base_url,
-               "COWORKBOT_DATABASE_URL": POSTGRES_URL, "COWORKBOT_COORDINATORS": "tg:1",
-               "COWORKBOT_LOG_LEVEL": "INFO", "COWORKBOT_REMINDER_OFFSETS": "1m"}
-        env.pop("COWORKBOT_MATRIX_HOMESERVER", None)
+               "COWORKBOT_DATABASE_URL": POSTGRES_URL, "COWORKBOT_COORDINATORS": f"tg:1,{alice.user_id}",
+               "COWORKBOT_LOG_LEVEL": "INFO", "COWORKBOT_REMINDER_OFFSETS": "1m",
+               "COWORKBOT_MATRIX_HOMESERVER": synapse_server.base_url, "COWORKBOT_MATRIX_USER_ID": account.user_id,
+               "COWORKBOT_MATRIX_PASSWORD": account.password, "COWORKBOT_MATRIX_STORE_PATH": str(tmp_path / "store")}
         leader = await start_bot(env, logs[0])
         standby = None
         try:
-            await wait_for_line(logs[0], "coworkbot running on telegram", 30)
+            await wait_for_line(logs[0], "coworkbot running on", 30)
+            await bot_joined(alice, room, account.user_id, timeout=30)
+            await ask(alice, room, account.user_id, "!space link hub-000", "linked", timeout=30)
             standby = await start_bot(env, logs[1])
             await wait_for_line(logs[1], "standing by", 30)
 
@@ -124,8 +135,10 @@ async def test_the_standby_takes_over_within_10_s_and_nothing_is_lost_or_doubled
             await emu.wait_for_sent(1, 2, timeout=10)
             took_over = time.monotonic() - killed_at
             assert took_over <= 10, f"the standby answered {took_over:.1f} s after the kill"
+            # Matrix too resumes from the stored sync token: a command there is answered, once.
+            await ask(alice, room, account.user_id, "!here", "Hub 000", timeout=20)
 
-            report = "Broadcast #1: delivered to 100 of 100 chats."
+            report = f"Broadcast #1: delivered to {CHATS + 1} of {CHATS + 1} chats."  # the groups and the room
             await until(lambda: any(m.text == report for m in emu.sent(1)), 60)
             await until(lambda: any("Demo day" in m.text for m in emu.sent(-1001)), 60)  # the reminder
             await asyncio.sleep(2.0)  # time for any duplicate to show up
@@ -137,6 +150,11 @@ async def test_the_standby_takes_over_within_10_s_and_nothing_is_lost_or_doubled
             assert len([t for t in to_zoe if t.startswith("Broadcast #1 is on its way")]) == 1, to_zoe
             assert len([t for t in to_zoe if t == report]) == 1, to_zoe
             assert emu.throttled == 0
+            bodies = bot_bodies(await alice.messages(room), account.user_id)
+            assert sum("Failover drill" in b for b in bodies) == 1, bodies  # the broadcast reached the room once
+            assert sum("linked" in b for b in bodies) == 1, bodies  # answered by the old leader, once
+            assert sum("Nobody is checked in at Hub 000" in b for b in bodies) == 1, bodies  # by the new one, once
+            assert sum("Demo day" in b for b in bodies) == 1, bodies  # the reminder, once
         finally:
             for process in (leader, standby):
                 if process is not None and process.returncode is None:
