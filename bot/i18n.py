@@ -87,12 +87,12 @@ class Translator:
         from babel.dates import format_date, format_time
 
         local = value.astimezone(tz)
-        date_part = format_date(local.date(), format=fmt, locale=_locale(self.lang))
-        time_part = format_time(local, format="short", locale=_locale(self.lang), tzinfo=tz)
+        date_part = format_date(local.date(), format=fmt, locale=_format_locale(self.lang))
+        time_part = format_time(local, format="short", locale=_format_locale(self.lang), tzinfo=tz)
         return f"{date_part}, {time_part}"
 
     def time(self, value: datetime, tz: tzinfo) -> str:
-        """A local clock time, e.g. ``18:00`` or ``6:00 PM``."""
+        """A local clock time, e.g. ``18:00``."""
         local = value.astimezone(tz)
         return _clock_time(self.lang, local.hour, local.minute)
 
@@ -100,7 +100,7 @@ class Translator:
         """A local date."""
         from babel.dates import format_date
 
-        return format_date(value.astimezone(tz).date(), format=fmt, locale=_locale(self.lang))
+        return format_date(value.astimezone(tz).date(), format=fmt, locale=_format_locale(self.lang))
 
     def country(self, code: str) -> str:
         """A country's name in this language (``FR`` → ``Frankreich`` in German)."""
@@ -118,7 +118,7 @@ def _clock_time(lang: str, hour: int, minute: int) -> str:
 
     from babel.dates import format_time
 
-    return format_time(clock(hour, minute), format="short", locale=_locale(lang))
+    return format_time(clock(hour, minute), format="short", locale=_format_locale(lang))
 
 
 @lru_cache(maxsize=None)
@@ -126,6 +126,17 @@ def _locale(lang: str) -> Any:
     from babel import Locale
 
     return Locale.parse(lang)
+
+
+#: The locale that formats dates and times, where it differs from the language's own:
+#: English readers of this European network get European English (24-hour ``18:00``,
+#: ``26 November 2026``), not US formats.
+_FORMAT_LOCALES = {"en": "en_150"}
+
+
+def _format_locale(lang: str) -> Any:
+    """The Babel locale for dates and times in ``lang``."""
+    return _locale(_FORMAT_LOCALES.get(lang, lang))
 
 
 @lru_cache(maxsize=None)

@@ -48,7 +48,7 @@ async def test_the_morning_button_keeps_the_morning_and_a_range_moves_whole(worl
     [question] = await world.replies("ana", "/event Run | every saturday from 7 to 8", space=space)
     assert "🔁 weekly (Saturday)" in plain(question.text)
     [morning, evening] = question.buttons[0]
-    assert (plain(morning.label), plain(evening.label)) == ("7:00 AM", "7:00 PM")
+    assert (plain(morning.label), plain(evening.label)) == ("07:00", "19:00")
     await world.say("ana", morning.command, space=space)
     with world.sessions() as session:
         event = session.exec(select(Event)).one()
@@ -105,7 +105,7 @@ async def test_the_evening_reading_of_a_weekly_event_can_still_be_today(world: W
     space = world.space("Hub")  # Wednesday 10:00: 06:00 is next week, 18:00 still today
     world.member("ana", space, manager=True)
     [question] = await world.replies("ana", "/event Run | every wednesday at 6", space=space)
-    assert "At Wednesday, December 2, 2026, 6:00 AM or at Wednesday, November 25, 2026, 6:00 PM?" in plain(
+    assert "At Wednesday, 2 December 2026, 06:00 or at Wednesday, 25 November 2026, 18:00?" in plain(
         question.text)
     await world.say("ana", question.buttons[0][1].command, space=space)
     with world.sessions() as session:

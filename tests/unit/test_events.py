@@ -97,7 +97,7 @@ async def test_rsvp_over_capacity_goes_to_the_waitlist_and_a_no_promotes(world: 
     await world.say("dan", f"/rsvp {event_id} yes", space=space)  # asking again keeps the place in line
     assert await world.say("cai", f"/rsvp {event_id} no", space=space) == ["👎 Noted: you are not going to Workshop."]
     await world.deliver()
-    assert world.inbox("dan") == ["🎉 A place opened up: you are now going to Workshop, Thursday, November 26, 2026, 6:00 PM."]
+    assert world.inbox("dan") == ["🎉 A place opened up: you are now going to Workshop, Thursday, 26 November 2026, 18:00."]
     assert world.inbox("eli") == []
     with world.sessions() as session:
         statuses = dict(session.exec(select(Rsvp.member_id, Rsvp.status)).all())
@@ -132,14 +132,14 @@ async def test_cancel_event_tells_attendees_and_the_chat(world: World) -> None:
     assert done == "Quiz is cancelled; 2 attendees were told."
     await world.deliver()
     assert world.inbox("bob") == ["❌ Annulé : Quiz chez Hub, jeudi 26 novembre 2026, 18:00."]
-    assert world.inbox("cai") == ["❌ Cancelled: Quiz at Hub, Thursday, November 26, 2026, 6:00 PM."]
+    assert world.inbox("cai") == ["❌ Cancelled: Quiz at Hub, Thursday, 26 November 2026, 18:00."]
     assert world.inbox("dan") == []
-    assert world.posts(space)[-1] == "❌ Cancelled: Quiz at Hub, Thursday, November 26, 2026, 6:00 PM."
+    assert world.posts(space)[-1] == "❌ Cancelled: Quiz at Hub, Thursday, 26 November 2026, 18:00."
     assert await world.say("cai", f"/rsvp {event_id} yes", space=space) == ["Quiz was cancelled."]
 
 
 ECHOES = [  # (language, WHEN as typed, the date echoed in that language, stored RRULE)
-    ("en", "tomorrow at 6pm", "Thursday, November 26, 2026, 6:00 PM", None),
+    ("en", "tomorrow at 6pm", "Thursday, 26 November 2026, 18:00", None),
     ("fr", "demain à 18h", "jeudi 26 novembre 2026, 18:00", None),
     ("it", "domani alle 18", "giovedì 26 novembre 2026, 18:00", None),
     ("es", "mañana a las 18:00", "jueves, 26 de noviembre de 2026, 18:00", None),
@@ -147,8 +147,8 @@ ECHOES = [  # (language, WHEN as typed, the date echoed in that language, stored
     ("hr", "sutra u 18 sati", "četvrtak, 26. studenoga 2026., 18:00", None),
     ("de", "morgen um 18 Uhr", "Donnerstag, 26. November 2026, 18:00", None),
     ("sl", "jutri ob 18:00", "četrtek, 26. november 2026, 18:00", None),
-    ("en", "next friday 9:30", "Friday, November 27, 2026, 9:30 AM", None),
-    ("en", "every friday 9:00", "Friday, November 27, 2026, 9:00 AM", "FREQ=WEEKLY;BYDAY=FR"),
+    ("en", "next friday 9:30", "Friday, 27 November 2026, 09:30", None),
+    ("en", "every friday 9:00", "Friday, 27 November 2026, 09:00", "FREQ=WEEKLY;BYDAY=FR"),
     ("fr", "chaque vendredi 9h", "vendredi 27 novembre 2026, 09:00", "FREQ=WEEKLY;BYDAY=FR"),
     ("it", "ogni venerdì alle 9", "venerdì 27 novembre 2026, 09:00", "FREQ=WEEKLY;BYDAY=FR"),
     ("es", "cada viernes a las 9:00", "viernes, 27 de noviembre de 2026, 9:00", "FREQ=WEEKLY;BYDAY=FR"),

@@ -48,7 +48,17 @@ def test_dates_are_formatted_for_the_reader() -> None:
     assert translator("fr").datetime(when, paris) == "vendredi 4 décembre 2026, 18:00"
     assert translator("de").datetime(when, paris) == "Freitag, 4. Dezember 2026, 18:00"
     assert translator("el").datetime(when, paris).startswith("Παρασκευή")
-    assert translator("en").time(when, ZoneInfo("Europe/Athens")).replace("\u202f", " ") == "7:00 PM"
+    assert translator("en").time(when, ZoneInfo("Europe/Athens")).replace("\u202f", " ") == "19:00"
+
+
+def test_an_english_reader_gets_european_formats() -> None:
+    when = datetime(2026, 11, 26, 17, 0, tzinfo=timezone.utc)
+    paris = ZoneInfo("Europe/Paris")
+    english = translator("en")
+    assert english.time(when, paris) == "18:00"
+    assert english.date(when, paris) == "26 Nov 2026"
+    assert english.datetime(when, paris) == "Thursday, 26 November 2026, 18:00"
+    assert english.language_name("en") == "English"
 
 
 async def test_lang_switches_replies(world: World) -> None:

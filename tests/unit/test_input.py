@@ -58,9 +58,9 @@ async def test_control_characters_are_removed_from_commands_and_display_names(wo
     zed = Sender("telegram", "zed", display_name="Zed\x00\x07 Jones\x9b", handle="zed\x00")
     group = world.chat_of(space)
     assert await say_as(world, zed, "/checkin logo\x00 work\x85 for 2h", group) == [
-        "Checked in at Hub until 12:00 PM. Welcome!"]
+        "Checked in at Hub until 12:00. Welcome!"]
     [here] = await world.say("ana", "/here", space=space)
-    assert "• Zed Jones (@zed), since 10:00 AM: logo work" in here
+    assert "• Zed Jones (@zed), since 10:00: logo work" in here
     with world.sessions() as session:
         member = session.exec(select(Member).where(Member.user_id == "zed")).one()
         assert (member.display_name, member.handle) == ("Zed Jones", "zed")
@@ -77,7 +77,7 @@ async def test_text_is_stored_composed_whatever_the_keyboard_sent(world: World) 
         assert session.exec(select(Member.display_name).where(Member.user_id == "rene")).one() == "Renée"
         assert session.exec(select(CheckIn.note)).one() == "café au lait"
     world.member("ana", space)
-    assert "• Renée, since 10:00 AM: café au lait" in (await world.say("ana", "/here", space=space))[0]
+    assert "• Renée, since 10:00: café au lait" in (await world.say("ana", "/here", space=space))[0]
 
 
 @pytest.mark.parametrize("text", [

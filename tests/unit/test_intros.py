@@ -244,7 +244,7 @@ async def test_a_second_round_within_a_day_asks_for_confirmation(world: World) -
     world.clock.advance(minutes=1)
     [question] = await world.replies("cora", "/intros run")
     assert plain(question.text) == (
-        "An introduction round already ran on Nov 25, 2026, 10:00 AM.\n"
+        "An introduction round already ran on 25 Nov 2026, 10:00.\n"
         "Another one now sends everyone in the rounds a new invitation. Run it anyway?")
     [[button]] = question.buttons
     assert (button.label, button.command) == ("Run another round", "/intros run confirm")
@@ -260,10 +260,10 @@ async def test_intro_pause_skips_rounds_for_a_while(world: World) -> None:
     for name in ("ana", "bob", "cyd"):
         world.member(name, hub, intros=True)
     assert await world.say("ana", "/intro pause 2w") == [
-        "No introduction rounds for you until December 9, 2026.\nTo end the pause sooner, send /intro pause off."]
+        "No introduction rounds for you until 9 December 2026.\nTo end the pause sooner, send /intro pause off."]
     assert await world.say("ana", "/intro") == [
         "Introduction rounds: on. Change with /intro on|off.\n"
-        "Paused until December 9, 2026 (/intro pause off ends it)."]
+        "Paused until 9 December 2026 (/intro pause off ends it)."]
     assert await run(world) == "Introduction round done: 1 pair, 0 without a match."
     assert world.inbox("ana") == []
     world.clock.advance(days=14, minutes=1)

@@ -44,13 +44,13 @@ async def test_a_reminder_fires_once_to_the_chat_and_to_those_going(world: World
     world.clock.advance(seconds=30)
     assert await run_pass(world) == 0
     assert world.posts(space) == [
-        "⏰ Reminder: Quiz at Hub starts in 1 day: Thursday, November 26, 2026, 6:00 PM.\n📍 Room 2"]
+        "⏰ Reminder: Quiz at Hub starts in 1 day: Thursday, 26 November 2026, 18:00.\n📍 Room 2"]
     assert world.inbox("bob") == [
         "⏰ Rappel : Quiz chez Hub commence dans 1 jour : jeudi 26 novembre 2026, 18:00.\n📍 Room 2"]
     assert world.inbox("cai") == []  # "maybe" gets no DM
     world.clock.now = datetime(2026, 11, 26, 16, 0, 5, tzinfo=timezone.utc)
     assert await run_pass(world) == 1
-    assert world.posts(space)[-1].startswith("⏰ Reminder: Quiz at Hub starts in 1 hour: Thursday, November 26, 2026, 6:00 PM.")
+    assert world.posts(space)[-1].startswith("⏰ Reminder: Quiz at Hub starts in 1 hour: Thursday, 26 November 2026, 18:00.")
     assert len(world.inbox("bob")) == 2
 
 
@@ -76,7 +76,7 @@ async def test_after_a_restart_a_recently_missed_reminder_is_sent_late_once(worl
     assert await run_pass(world) == 1  # the 24-hour reminder, late but before the quiz
     later = restarted(world, datetime(2026, 11, 26, 16, 40, tzinfo=timezone.utc))  # back 40 minutes late
     assert await run_pass(later) == 1
-    assert later.posts(space) == ["⏰ Starting soon: Quiz at Hub, Thursday, November 26, 2026, 6:00 PM.\n📍 Room 2"]
+    assert later.posts(space) == ["⏰ Starting soon: Quiz at Hub, Thursday, 26 November 2026, 18:00.\n📍 Room 2"]
     assert later.inbox("bob") == ["⏰ Ça commence bientôt : Quiz chez Hub, jeudi 26 novembre 2026, 18:00.\n📍 Room 2"]
     again = restarted(world, datetime(2026, 11, 26, 16, 41, tzinfo=timezone.utc))  # and once more
     assert await run_pass(again) == 0
@@ -110,9 +110,9 @@ async def test_a_weekly_event_keeps_its_local_hour_across_the_october_dst_change
     world.clock.now = datetime(2026, 10, 30, 7, 0, 5, tzinfo=timezone.utc)  # 08:00 CET
     assert await run_pass(world) == 1
     assert world.posts(space) == [
-        "⏰ Reminder: Breakfast at Hub starts in 1 hour: Friday, October 23, 2026, 9:00 AM.",
-        "⏰ Reminder: Breakfast at Hub starts in 1 day: Friday, October 30, 2026, 9:00 AM.",
-        "⏰ Reminder: Breakfast at Hub starts in 1 hour: Friday, October 30, 2026, 9:00 AM.",
+        "⏰ Reminder: Breakfast at Hub starts in 1 hour: Friday, 23 October 2026, 09:00.",
+        "⏰ Reminder: Breakfast at Hub starts in 1 day: Friday, 30 October 2026, 09:00.",
+        "⏰ Reminder: Breakfast at Hub starts in 1 hour: Friday, 30 October 2026, 09:00.",
     ]
 
 
@@ -137,7 +137,7 @@ async def test_after_downtime_over_both_reminders_only_one_starting_soon_is_sent
     space, _ = await hub_with_quiz(world)
     later = restarted(world, datetime(2026, 11, 26, 16, 30, tzinfo=timezone.utc))  # down since yesterday 10:00
     assert await run_pass(later) == 1
-    assert later.posts(space) == ["⏰ Starting soon: Quiz at Hub, Thursday, November 26, 2026, 6:00 PM.\n📍 Room 2"]
+    assert later.posts(space) == ["⏰ Starting soon: Quiz at Hub, Thursday, 26 November 2026, 18:00.\n📍 Room 2"]
     assert len(later.inbox("bob")) == 1
 
 

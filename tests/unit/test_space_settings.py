@@ -22,7 +22,7 @@ async def test_a_manager_sets_the_hours_capacity_language_and_address(world: Wor
     hub = world.space("Hub")
     world.member("max", hub, manager=True)
     assert await world.say("max", f"/space set hours {HOURS}", space=hub) == [
-        "Opening hours of Hub: Mon–Fri 8:00 AM–7:00 PM; Sat 9:00 AM–1:00 PM (open now)."]
+        "Opening hours of Hub: Mon–Fri 08:00–19:00; Sat 09:00–13:00 (open now)."]
     assert await world.say("max", "/space set capacity 40", space=hub) == ["Hub has 40 desks."]
     assert await world.say("max", "/space set address 12 Rue de la Paix, Marseille", space=hub) == [
         "Address of Hub: 12 Rue de la Paix, Marseille"]
@@ -44,7 +44,7 @@ async def test_settings_are_cleared_with_a_dash(world: World) -> None:
     for command in (f"hours {HOURS}", "capacity 40", "address Port 1"):
         await world.say("max", f"/space set {command}", space=hub)
     assert await world.say("max", "/space set hours -", space=hub) == [
-        "Hub has no opening hours any more: check-ins end at 8:00 PM."]
+        "Hub has no opening hours any more: check-ins end at 20:00."]
     assert await world.say("max", "/space set capacity -", space=hub) == ["Hub has no capacity any more."]
     assert await world.say("max", "/space set address -", space=hub) == ["Hub has no address any more."]
     space = stored(world, "hub")
@@ -128,17 +128,17 @@ async def test_checkins_end_at_that_days_closing(world: World) -> None:
     hub = world.space("Hub")  # Europe/Paris; the clock starts on Wednesday 10:00 there
     world.member("max", hub, manager=True)
     await world.say("max", "/space set hours Mo-Fr 08:00-12:00,14:00-19:00; Sa 09:00-13:00", space=hub)
-    assert await world.say("max", "/checkin", space=hub) == ["Checked in at Hub until 7:00 PM. Welcome!"]
+    assert await world.say("max", "/checkin", space=hub) == ["Checked in at Hub until 19:00. Welcome!"]
     world.clock.advance(hours=8, minutes=59)  # 18:59
     assert "1 person here now" in (await world.say("max", "/here", space=hub))[0]
     world.clock.advance(minutes=2)
     assert await world.say("max", "/here", space=hub) == ["Nobody is checked in at Hub right now."]
     # after closing: the coming midnight
-    assert await world.say("max", "/checkin", space=hub) == ["Checked in at Hub until 12:00 AM. Welcome!"]
+    assert await world.say("max", "/checkin", space=hub) == ["Checked in at Hub until 00:00. Welcome!"]
     world.clock.advance(days=2, hours=14)  # Saturday 09:01
-    assert await world.say("max", "/checkin", space=hub) == ["Checked in at Hub until 1:00 PM. Welcome!"]
+    assert await world.say("max", "/checkin", space=hub) == ["Checked in at Hub until 13:00. Welcome!"]
     world.clock.advance(days=1)  # Sunday, closed: the space's closing time
-    assert await world.say("max", "/checkin", space=hub) == ["Checked in at Hub until 8:00 PM. Welcome!"]
+    assert await world.say("max", "/checkin", space=hub) == ["Checked in at Hub until 20:00. Welcome!"]
 
 
 async def test_spaces_shows_open_or_closed_in_each_spaces_zone_and_who_is_in(world: World) -> None:
