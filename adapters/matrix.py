@@ -44,7 +44,7 @@ from adapters.matrix_sync import SYNC_FILTER, SyncFailed, crypto_housekeeping, k
 from bot.config import Settings
 from bot.i18n import translator
 from bot.messages import ChatRef, DeliveryError, Message, MessageHandler, Reply, RetryAfter, Sender, SentRef
-from bot.outbox import SendPacer
+from bot.pacer import SendPacer
 from bot.staff import StaffCheck, staff_check
 from storage.db import SessionFactory
 from storage.state import load_state, save_state

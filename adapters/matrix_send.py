@@ -18,7 +18,7 @@ from adapters.matrix_content import delivery_error, file_content
 from adapters.matrix_replies import Origin, in_thread
 from adapters.matrix_state import is_encrypted
 from bot.messages import ChatRef, DeliveryError, Reply, RetryAfter
-from bot.outbox import SendPacer
+from bot.pacer import SendPacer
 
 #: Sends one event (type, content, transaction id) and returns its event id.
 SendEvent = Callable[[str, dict[str, Any], "str | None"], Awaitable[str]]

@@ -44,7 +44,8 @@ from bot.config import Settings
 from bot.deep_links import record_bot_username
 from bot.messages import (Button, ChatRef, DeliveryError, Message, MessageHandler as CoreHandler, Reply,
                           RetryAfter, Sender, SentRef)
-from bot.outbox import SendPacer, store_for_retry
+from bot.outbox import store_for_retry
+from bot.pacer import SendPacer
 from storage.db import SessionFactory
 
 log = logging.getLogger(__name__)

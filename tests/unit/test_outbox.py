@@ -6,7 +6,8 @@ import asyncio
 from sqlmodel import select
 
 from bot.messages import ChatRef, DeliveryError, Reply, RetryAfter, SentRef
-from bot.outbox import DeliveryWorker, SendPacer, enqueue
+from bot.outbox import DeliveryWorker, enqueue
+from bot.pacer import SendPacer
 from storage.models import OutboxMessage
 from tests.world import FakeAdapter, World
 
@@ -138,7 +139,7 @@ async def test_the_pacer_keeps_the_overall_rate() -> None:
 async def test_a_reply_waiting_for_a_slot_goes_before_bulk_sends_that_waited_longer() -> None:
     """Replies first: with the window full, the next free slots go to a member's reply, then to the
     outbox rows in the order they came."""
-    from bot.outbox import BULK
+    from bot.pacer import BULK
 
     pacer = SendPacer(overall=(2, 0.3))
     chat = ChatRef("telegram", "5", is_direct=True)
