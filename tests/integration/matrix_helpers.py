@@ -37,6 +37,16 @@ async def space_room(coordinator: MatrixTestUser, bot_id: str, members: Sequence
     return room_id
 
 
+async def announced_event(manager: MatrixTestUser, room_id: str, bot_id: str, reader: MatrixTestUser,
+                          text: str = "!event Launch | tomorrow 18:00") -> tuple[str, JsonDict]:
+    """``manager`` creates and confirms an event; its id and the announcement as ``reader`` sees it."""
+    asked = await ask(manager, room_id, bot_id, text, "!confirm")
+    event_id = answer_text(asked).split("!confirm ")[1].split()[0]
+    await ask(manager, room_id, bot_id, f"!confirm {event_id}", "is scheduled")
+    announcement = await reader.wait_for_message(room_id, from_bot(bot_id, "📣 New event"), timeout=15)
+    return event_id, announcement
+
+
 def answer_text(event: JsonDict) -> str:
     """A bot message's body without the mention of the member it answers (``alice: Checked in…``)."""
     content = event["content"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.integration.conftest import BotStarter
-from tests.integration.matrix_helpers import answer_text, ask, from_bot, space_room
+from tests.integration.matrix_helpers import announced_event, answer_text, ask, space_room
 from tests.integration.matrix_homeserver import UserFactory
 
 
@@ -25,10 +25,7 @@ async def test_an_answer_edits_the_announcement_in_place(start_matrix_bot: BotSt
     bot = await start_matrix_bot(coordinators=[alice.user_id])
     bot_id = bot.matrix.user_id
     room = await space_room(alice, bot_id, [carl])
-    asked = await ask(alice, room, bot_id, "!event Launch | tomorrow 18:00", "!confirm")
-    event = answer_text(asked).split("!confirm ")[1].split()[0]
-    await ask(alice, room, bot_id, f"!confirm {event}", "is scheduled")
-    announcement = await carl.wait_for_message(room, from_bot(bot_id, "📣 New event"), timeout=15)
+    event, announcement = await announced_event(alice, room, bot_id, carl)
     assert "👍 Going: 0 · 🤔 Maybe: 0 · 👎 Not going: 0" in announcement["content"]["body"]
 
     await ask(carl, room, bot_id, f"!rsvp {event} yes", "You are going")  # typed: answered as before

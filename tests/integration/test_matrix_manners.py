@@ -14,7 +14,8 @@ from sqlmodel import select
 from bot.messages import RetryAfter
 from storage.models import ChatLink, DirectChat
 from tests.integration.conftest import BotStarter
-from tests.integration.matrix_helpers import SPACE_CREATE, answer_text, ask, bot_joined, from_bot, space_room
+from tests.integration.matrix_helpers import (SPACE_CREATE, announced_event, answer_text, ask, bot_joined, from_bot,
+                                              space_room)
 from tests.integration.matrix_homeserver import MatrixTestUser, UserFactory
 from tests.integration.test_matrix_adapter import wait_for_answers
 
@@ -80,10 +81,7 @@ async def test_the_bot_pre_reacts_and_a_reaction_taken_back_withdraws_the_answer
     bot = await start_matrix_bot(coordinators=[alice.user_id])
     bot_id = bot.matrix.user_id
     room = await space_room(alice, bot_id, [carl])
-    asked = await ask(alice, room, bot_id, "!event Launch | tomorrow 18:00", "!confirm")
-    event_id = answer_text(asked).split("!confirm ")[1].split()[0]
-    await ask(alice, room, bot_id, f"!confirm {event_id}", "is scheduled")
-    announcement = await carl.wait_for_message(room, from_bot(bot_id, "📣 New event"), timeout=15)
+    event_id, announcement = await announced_event(alice, room, bot_id, carl)
     assert "React with 👍, 🤔 or 👎" in announcement["content"]["body"]
 
     def bot_reactions(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
