@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 TEXT_MAX = 4000  # no command takes more; longer input is refused before parsing
 #: What became of the command being handled, for its log line (set where it is decided).
 _OUTCOME: ContextVar[str] = ContextVar("command_outcome", default="ok")
+#: Which command it was (None: not a command), read once where the message is parsed.
+_COMMAND: ContextVar[str | None] = ContextVar("command_name", default=None)
 #: Errors that mean "someone else wrote first": the whole message is handled again.
 CONFLICTS = (IntegrityError, OperationalError)
 CONFLICT_ATTEMPTS = 4
@@ -90,10 +92,10 @@ class Core:
         """
         started = time.perf_counter()
         _OUTCOME.set("ok")
+        _COMMAND.set(None)
         replies = await self._answer(message)
-        parsed = None if message.sender.is_bot else parse_command(message.text.strip())
-        if parsed is not None:
-            name = parsed[0] if parsed[0] in commands.BY_NAME else "unknown"
+        name = _COMMAND.get()
+        if name is not None:
             outcome = _OUTCOME.get()
             if outcome == "ok" and any(reply.error for reply in replies):
                 outcome = "error"
@@ -111,6 +113,7 @@ class Core:
         parsed = parse_command(text)
         if parsed is None:
             return [self._hint(message)] if message.chat.is_direct and text else []
+        _COMMAND.set(parsed[0] if parsed[0] in commands.BY_NAME else "unknown")
         if not self.rate_limiter.allow((message.sender.platform, message.sender.user_id)):
             _OUTCOME.set("refused")
             return [Reply(self._tr(message).t("You are sending commands too fast. Please wait a minute."), error=True)]
