@@ -42,6 +42,7 @@ from adapters.matrix_send import RoomSender, txn
 from adapters.matrix_state import ADMIN_LEVEL, is_room_admin
 from adapters.matrix_sync import SYNC_FILTER, SyncFailed, crypto_housekeeping, keep_syncing, since_joined
 from bot.config import Settings
+from bot.health import Heartbeat
 from bot.i18n import translator
 from bot.messages import ChatRef, DeliveryError, Message, MessageHandler, Reply, RetryAfter, Sender, SentRef
 from bot.pacer import SendPacer
@@ -70,6 +71,7 @@ class MatrixAdapter:
         self.encryption = ENCRYPTION_ENABLED if encryption is None else encryption and ENCRYPTION_ENABLED
         self.store_path = store_path or settings.matrix_store_path
         self.sync_timeout_ms = sync_timeout_ms
+        self.heartbeat = Heartbeat(sync_timeout_ms / 1000 + 30)  # each sync answered (see bot.health)
         self.client: AsyncClient | None = None
         self._handle: MessageHandler | None = None
         self._task: asyncio.Task[None] | None = None
@@ -158,6 +160,7 @@ class MatrixAdapter:
             await self._process(response)
         save_state(self.sessions, self._key("next_batch"), response.next_batch)
         self._since = response.next_batch
+        self.heartbeat.beat()
         self._synced.set()
         self._synced.clear()
 

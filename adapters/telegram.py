@@ -42,6 +42,7 @@ from adapters.telegram_start import short_reason, start_error
 from bot.chat_membership import ChatMembership
 from bot.config import Settings
 from bot.deep_links import record_bot_username
+from bot.health import Heartbeat
 from bot.messages import (Button, ChatRef, DeliveryError, Message, MessageHandler as CoreHandler, Reply,
                           RetryAfter, Sender, SentRef)
 from bot.outbox import store_for_retry
@@ -115,6 +116,7 @@ class TelegramAdapter:
         self.sessions = sessions  # where a refused reply waits for the outbox
         self.admin_ttl = admin_ttl
         self.poll_timeout = poll_timeout
+        self.heartbeat = Heartbeat(poll_timeout + 10.0)  # each getUpdates answered (see bot.health)
         self.pacer = SendPacer(overall=(30, 1.0), per_chat=(20, 60.0))
         self.username = ""
         self._app: Application | None = None  # type: ignore[type-arg]
@@ -156,7 +158,8 @@ class TelegramAdapter:
             if self.sessions is not None:
                 record_bot_username(self.sessions, self.username)  # for the deep links the core builds
             store = UpdateStore(self.sessions, app.bot.id) if self.sessions is not None else None
-            self._poller = UpdatePoller(app.bot, app.process_update, store=store, timeout=self.poll_timeout)
+            self._poller = UpdatePoller(app.bot, app.process_update, store=store, timeout=self.poll_timeout,
+                                         heartbeat=self.heartbeat)
             self._poller.start()  # answering does not wait for the menus
             await self.menus.set_all(app.bot.id)
         except TelegramError as exc:

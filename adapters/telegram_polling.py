@@ -32,6 +32,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, TelegramError, TimedOut
 
 from adapters.telegram_start import short_reason
+from bot.health import Heartbeat
 from storage.db import SessionFactory
 from storage.state import delete_state, load_prefixed, load_state, save_states
 
@@ -75,8 +76,10 @@ class UpdatePoller:
     """Long-polls getUpdates and hands each update to ``process``, in order within a chat."""
 
     def __init__(self, bot: Bot, process: Callable[[Update], Awaitable[None]], *,
-                 store: UpdateStore | None, timeout: int = 10, concurrency: int = 32) -> None:
+                 store: UpdateStore | None, timeout: int = 10, concurrency: int = 32,
+                 heartbeat: Heartbeat | None = None) -> None:
         self.bot = bot
+        self.heartbeat = heartbeat or Heartbeat(timeout + 10.0)  # /readyz: when Telegram last answered
         self.process = process
         self.store = store  # None: nothing is kept (a bot without a database, in tests)
         self.timeout = timeout
@@ -118,6 +121,7 @@ class UpdatePoller:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX)
                 continue
+            self.heartbeat.beat()
             delay = 1.0
             updates = [u.to_dict() for u in batch if offset is None or u.update_id >= offset]
             if not updates:

@@ -21,6 +21,8 @@ from bot.registry import platform_module
 from bot.scheduler import Scheduler
 from bot.logs import loop_exception_handler
 from bot.startup import keep_trying, open_engine
+from bot.web.context import WebContext
+from bot.web.server import WebServer
 from storage.db import SessionFactory, session_factory
 from storage.leader import LeaderLock
 
@@ -39,6 +41,8 @@ class Runtime:
     stop: asyncio.Event
     adapters: dict[str, Adapter] = field(default_factory=dict)
     delivery: asyncio.Task[None] | None = None
+    #: The web application's shared state (None without a web server): adapters add webhooks to it.
+    web: WebContext | None = None
 
 
 def open_database(settings: Settings) -> SessionFactory:
@@ -76,20 +80,23 @@ def schedule_jobs(runtime: Runtime) -> None:
 
 async def start(settings: Settings, make_adapters: Callable[[Runtime], list[Adapter]], *,
                 sessions: SessionFactory | None = None, poll_seconds: float = 1.0,
-                stop: asyncio.Event | None = None) -> Runtime:
+                stop: asyncio.Event | None = None, web: WebContext | None = None) -> Runtime:
     """Core, outbox worker and adapters, listening: what every run shares (tests start this too)."""
     sessions = sessions or open_database(settings)
     adapters: dict[str, Adapter] = {}
     admin_checks: dict[str, ChatAdminCheck] = {}
     worker = DeliveryWorker(sessions, adapters)
     core = Core(settings, sessions, on_outbox=worker.wakeup.set, chat_admin_checks=admin_checks)
-    runtime = Runtime(settings, sessions, core, worker, Scheduler(), stop or asyncio.Event(), adapters)
+    runtime = Runtime(settings, sessions, core, worker, Scheduler(), stop or asyncio.Event(), adapters, web=web)
     for adapter in make_adapters(runtime):
         adapters[adapter.platform] = adapter
         check = getattr(adapter, "is_chat_admin", None)  # platforms with chat admins (not the console)
         if check is not None:
             admin_checks[adapter.platform] = check
     await _start_adapters(list(adapters.values()), core.handle, runtime.stop)
+    if web is not None:
+        web.sessions = sessions
+        web.state.heartbeats = {name: getattr(adapter, "heartbeat", None) for name, adapter in adapters.items()}
     runtime.delivery = asyncio.create_task(worker.run(poll_seconds))
     return runtime
 
@@ -138,10 +145,13 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
 
     Only the leader of the database runs (see :mod:`storage.leader`): a standby
     waits for the lock, then migrates and starts, so it resumes where the old
-    leader stopped. A leader that loses its lock stops at once.
+    leader stopped. A leader that loses its lock stops at once. The web server
+    (``HTTP_PORT`` not 0) listens from the first moment, standbys included.
     """
     lock = LeaderLock(settings.database_url)
     stop = asyncio.Event()
+    web = WebContext(settings) if settings.http_port else None
+    server = WebServer(web) if web is not None else None
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(loop_exception_handler)  # an unawaited task's error is logged, redacted
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -150,12 +160,20 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
         except (NotImplementedError, RuntimeError):
             pass
     try:
+        if server is not None:
+            await server.start()
         # Before the leader lock, so a wrong DATABASE_URL is one line and a server still starting is waited for.
         if not await keep_trying(lambda: asyncio.to_thread(_usable_database, settings.database_url), stop):
             return
+        if web is not None:
+            # Reading only (feeds, pages, readiness), on a standby too: the leader migrates.
+            engine = await asyncio.to_thread(open_engine, settings.database_url, migrate=False, writable=False)
+            web.sessions = session_factory(engine)
         if not await _first(lock.acquire(), stop.wait()):
             return  # told to stop while standing by
-        runtime = await start(settings, make_adapters, stop=stop)
+        if web is not None:
+            web.state.leader = True
+        runtime = await start(settings, make_adapters, stop=stop, web=web)
         # dateparser's language data (about 2 s), so that a rare phrase in a first /event is not
         # slow either; in a thread, after the adapters listen: start-up never waits for it.
         warming = asyncio.ensure_future(asyncio.to_thread(warm_up, LANGUAGES))
@@ -170,7 +188,11 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
             await shutdown(runtime, drain=stop.is_set())  # a lost lock: send nothing more
             log.info("coworkbot stopped")
     finally:
+        if web is not None:
+            web.state.leader = False
         lock.release()
+        if server is not None:
+            await server.stop()
 
 
 def _usable_database(url: str) -> bool:

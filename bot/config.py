@@ -65,6 +65,13 @@ class Settings:
     log_level: str | None = None
     #: ``json``: one JSON object per line, for log collectors.
     log_format: str = "text"
+    #: The web application (health, metrics, calendar feeds, webhook, public page); port 0: off.
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    #: The address the world reaches the web application at (behind a reverse proxy), for links.
+    public_url: str | None = None
+    #: Telegram pushes updates to this https:// address (on the web application) instead of polling.
+    telegram_webhook_url: str | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -134,6 +141,16 @@ def _url(text: str) -> str:
     return text.strip()
 
 
+def _webhook_url(text: str) -> str:
+    """Telegram only pushes to https on ports 443, 80, 88 or 8443 (the proxy forwards to HTTP_PORT)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(_url(text))
+    if parts.scheme != "https" or (parts.port or 443) not in (443, 80, 88, 8443):
+        raise ValueError("Telegram needs an https:// URL on port 443, 80, 88 or 8443")
+    return text.strip()
+
+
 def _database_url(text: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
@@ -191,6 +208,8 @@ def _convert(name: str, raw: Any) -> Any:
             return _duration(name, str(raw))
         if name == "rate_limit_per_minute":
             return _whole_number(raw, 1, RATE_LIMIT_MAX)
+        if name == "http_port":
+            return _whole_number(raw, 0, 65535)
         text = str(raw)
         if name == "default_language" and text not in LANGUAGES:
             raise ValueError(f"must be one of {', '.join(LANGUAGES)}")
@@ -206,6 +225,12 @@ def _convert(name: str, raw: Any) -> Any:
             return _database_url(text)
         if name in ("telegram_api_url", "matrix_homeserver"):
             return _url(text)
+        if name == "public_url":
+            return _url(text).rstrip("/")
+        if name == "telegram_webhook_url":
+            return _webhook_url(text)
+        if name == "http_host" and (not text.strip() or any(c.isspace() or c in "/@" for c in text.strip())):
+            raise ValueError("not a host name or address to listen on, e.g. 127.0.0.1 or 0.0.0.0")
         if name == "telegram_token" and not _TELEGRAM_TOKEN.match(text.strip()):
             raise ValueError("not a bot token (the 123456789:AA... form that @BotFather gives)")
         if name == "matrix_user_id" and not _MATRIX_USER.match(text):
@@ -279,6 +304,8 @@ def _check_together(settings: Settings) -> None:
     """Settings that only work together: Matrix needs an account and a credential."""
     if settings.matrix_homeserver and not settings.matrix_user_id:
         raise ConfigError(f"{PREFIX}MATRIX_USER_ID: required with {PREFIX}MATRIX_HOMESERVER")
+    if settings.telegram_webhook_url and not settings.http_port:
+        raise ConfigError(f"{PREFIX}TELEGRAM_WEBHOOK_URL: needs the web server ({PREFIX}HTTP_PORT is 0)")
     if settings.matrix_homeserver and not (settings.matrix_password or settings.matrix_access_token):
         raise ConfigError(f"{PREFIX}MATRIX_PASSWORD: required with {PREFIX}MATRIX_HOMESERVER "
                           f"(or {PREFIX}MATRIX_ACCESS_TOKEN)")

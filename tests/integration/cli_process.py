@@ -15,8 +15,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def clean_env(**settings: str) -> dict[str, str]:
-    """The test's environment without any COWORKBOT_* of the developer's, plus ``settings``."""
+    """The test's environment without any COWORKBOT_* of the developer's, plus ``settings``.
+
+    The web server is off unless the test sets ``http_port``: parallel processes would all want 8080.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("COWORKBOT_")}
+    env["COWORKBOT_HTTP_PORT"] = "0"
     env.update({f"COWORKBOT_{k.upper()}": v for k, v in settings.items()})
     return env
 

@@ -36,7 +36,8 @@ async def main(rounds: int) -> None:
         for n in range(CHATS):
             emu.add_chat(-1001 - n, "supergroup", f"Hub {n:03d}")
         env = {**os.environ, "COWORKBOT_TELEGRAM_TOKEN": TOKEN, "COWORKBOT_TELEGRAM_API_URL": emu.base_url,
-               "COWORKBOT_DATABASE_URL": url, "COWORKBOT_COORDINATORS": "tg:1", "COWORKBOT_LOG_LEVEL": "INFO"}
+               "COWORKBOT_DATABASE_URL": url, "COWORKBOT_COORDINATORS": "tg:1", "COWORKBOT_LOG_LEVEL": "INFO",
+               "COWORKBOT_HTTP_PORT": "0"}  # two processes on one machine
         env.pop("COWORKBOT_MATRIX_HOMESERVER", None)
         leader = await start_bot(env, folder / "0.log")
         await wait_for_line(folder / "0.log", "coworkbot running on", 60)

@@ -32,7 +32,7 @@ ANA = {"id": 7, "first_name": "Ana", "language_code": "en"}
 def environment(folder: Path, **settings: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("COWORKBOT_")}
     env.update({"COWORKBOT_DATABASE_URL": f"sqlite:///{folder}/bot.db", "COWORKBOT_LOG_LEVEL": "WARNING",
-                "COWORKBOT_MATRIX_STORE_PATH": str(folder / "store")})
+                "COWORKBOT_HTTP_PORT": "0", "COWORKBOT_MATRIX_STORE_PATH": str(folder / "store")})
     env.update({f"COWORKBOT_{key.upper()}": value for key, value in settings.items()})
     return env
 

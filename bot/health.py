@@ -1,0 +1,106 @@
+"""Is this process alive, and ready to serve? What ``/healthz`` and ``/readyz`` report.
+
+A hung Matrix sync keeps the process alive, so ``Restart=on-failure`` never
+fires; readiness therefore asks each platform when it last answered our poll or
+sync, not merely whether a task exists. No aiohttp here: the checks are plain
+functions over the runtime's parts, and the web layer only renders them.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlmodel import select
+
+from storage.db import SessionFactory
+from storage.models import OutboxMessage
+
+#: A message due longer than this and still not sent means delivery is stuck.
+OUTBOX_STALE = timedelta(minutes=10)
+
+
+@dataclass
+class Heartbeat:
+    """When a platform last answered a poll or sync (monotonic seconds), and how long one may take."""
+
+    timeout: float
+    last_ok: float | None = None
+
+    def beat(self) -> None:
+        self.last_ok = time.monotonic()
+
+    def age(self) -> float | None:
+        """Seconds since the platform last answered; None: not yet."""
+        return None if self.last_ok is None else time.monotonic() - self.last_ok
+
+    def fresh(self) -> bool:
+        """Answered within twice the time one poll may take."""
+        age = self.age()
+        return age is not None and age < 2 * self.timeout
+
+
+@dataclass
+class Check:
+    """One line of the readiness report."""
+
+    ok: bool
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProcessState:
+    """What the web layer reads of the running process: its role and its platforms."""
+
+    started: float = field(default_factory=time.monotonic)
+    #: Holds the database's leader lock (a standby is alive but not ready: it sends nothing).
+    leader: bool = False
+    #: Platform name → the adapter's heartbeat (adapters without one, the console, are always connected).
+    heartbeats: dict[str, Heartbeat | None] = field(default_factory=dict)
+
+
+def database_checks(sessions: SessionFactory | None, now: datetime) -> dict[str, Check]:
+    """The database answers, and no due message has waited longer than :data:`OUTBOX_STALE`.
+
+    Blocking: call it in a thread.
+    """
+    if sessions is None:
+        return {"database": Check(False, {"error": "not open yet"}),
+                "outbox": Check(False, {"error": "database not open yet"})}
+    try:
+        with sessions() as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+            oldest = session.exec(select(func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.status == "pending")).one()
+    except Exception as exc:  # noqa: BLE001 - the report says what failed, by its class (never a URL or secret)
+        return {"database": Check(False, {"error": type(exc).__name__}),
+                "outbox": Check(False, {"error": "database unreachable"})}
+    waited = max(timedelta(0), now - oldest) if oldest is not None else timedelta(0)
+    return {"database": Check(True),
+            "outbox": Check(waited <= OUTBOX_STALE, {"oldest_due_seconds": round(waited.total_seconds()),
+                                                      "limit_seconds": int(OUTBOX_STALE.total_seconds())})}
+
+
+def platform_checks(state: ProcessState) -> dict[str, Check]:
+    """Each configured platform answered its last poll or sync recently (a standby has none running)."""
+    checks = {"leader": Check(state.leader)}
+    for platform, heartbeat in state.heartbeats.items():
+        if heartbeat is None:
+            checks[platform] = Check(True)
+            continue
+        age = heartbeat.age()
+        checks[platform] = Check(heartbeat.fresh(), {
+            "last_answer_seconds": None if age is None else round(age, 1),
+            "limit_seconds": 2 * heartbeat.timeout})
+    return checks
+
+
+def report(checks: Mapping[str, Check]) -> tuple[bool, dict[str, Any]]:
+    """(ready, the JSON body): every check with its verdict and figures."""
+    ready = all(check.ok for check in checks.values())
+    body = {"status": "ready" if ready else "not ready",
+            "checks": {name: {"ok": check.ok, **check.detail} for name, check in checks.items()}}
+    return ready, body
