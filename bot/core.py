@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from bot import commands
+from bot import commands, metrics
 from bot.admin_rights import ADMIN_CHECK_TTL, ChatAdminCheck, ChatAdminRights
 from bot.config import Settings
 from bot.context import Authority, Context, Refusal, Role, UserError, member_language
@@ -99,7 +99,9 @@ class Core:
             outcome = _OUTCOME.get()
             if outcome == "ok" and any(reply.error for reply in replies):
                 outcome = "error"
-            latency = round((time.perf_counter() - started) * 1000)
+            seconds = time.perf_counter() - started
+            metrics.command_handled(message.chat.platform, name, outcome, seconds)
+            latency = round(seconds * 1000)
             log.info("%s /%s %s %d ms", message.chat.platform, name, outcome, latency,
                      extra={"platform": message.chat.platform, "command": name, "outcome": outcome,
                             "latency_ms": latency})

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from bot.config import PREFIX
 from bot.startup import StartupError
-from bot.web import health
+from bot.web import calendar, health, metrics, public, webhook
 from bot.web.context import CONTEXT, WebContext
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,10 @@ def build_app(context: WebContext) -> web.Application:
     app = web.Application()
     app[CONTEXT] = context
     health.add_routes(app)
+    metrics.add_routes(app)
+    calendar.add_routes(app)
+    webhook.add_routes(app)
+    public.add_routes(app)
     return app
 
 
