@@ -37,11 +37,15 @@ RUN PIP_DISABLE_PIP_VERSION_CHECK=1 /opt/coworkbot/bin/pip install --no-cache-di
 ENV PATH=/opt/coworkbot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     COWORKBOT_DATABASE_URL=sqlite:////data/coworkbot.db \
-    COWORKBOT_MATRIX_STORE_PATH=/data/matrix-store
+    COWORKBOT_MATRIX_STORE_PATH=/data/matrix-store \
+    COWORKBOT_HTTP_HOST=0.0.0.0
+# The web application: health, metrics, calendar feeds, Telegram webhook, public page.
+EXPOSE 8080
 USER coworkbot
 WORKDIR /data
 VOLUME /data
-# Settings, database (writable, schema current) and platform credentials; exit 0/1.
-HEALTHCHECK --interval=1m --timeout=30s --start-period=30s --retries=3 CMD ["coworkbot", "check"]
+# The running process's /readyz (a hung sync or a stuck outbox is unhealthy; a standby is fine);
+# with COWORKBOT_HTTP_PORT=0, `coworkbot check`: settings, database and platform credentials.
+HEALTHCHECK --interval=1m --timeout=30s --start-period=30s --retries=3 CMD ["coworkbot", "health"]
 ENTRYPOINT ["coworkbot"]
 CMD ["run"]

@@ -9,11 +9,12 @@ why it failed elsewhere (e.g. the bot was removed from a group).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 from sqlmodel import Session, col, select
@@ -23,8 +24,9 @@ from bot.context import Context, UserError, command_prefix
 from bot.i18n import N_, Translator, is_valid_country, translator
 from bot.members import display
 from bot.messages import ChatRef, Reply
-from bot.outbox import enqueue
+from bot.outbox import enqueue, outbox_values
 from bot.spaces import linked_chats, space_by_slug
+from storage.bulk import insert_rows
 from storage.db import SessionFactory
 from storage.models import Broadcast, ChatLink, OutboxMessage, Space
 from storage.types import utcnow
@@ -90,11 +92,20 @@ def broadcast_command(ctx: Context, args: str) -> Reply:
     ctx.session.add(broadcast)
     ctx.session.flush()
     sender = display(ctx.member)
-    for link in links:
-        tr = translator(spaces[link.space_id].language, command_prefix(link.platform, ctx.settings))
-        body = Markup("{}\n{}").format(tr.t("📢 <b>Network announcement</b> from {name}:", name=sender), text)
-        ctx.post(ChatRef(link.platform, link.chat_id), Reply(body), kind=KIND, batch_id=broadcast.id,
-                 dedupe_key=f"broadcast:{broadcast.id}:{link.platform}:{link.chat_id}", author=ctx.member)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for link in links:
+            tr = translator(spaces[link.space_id].language, command_prefix(link.platform, ctx.settings))
+            body = Markup("{}\n{}").format(tr.t("📢 <b>Network announcement</b> from {name}:", name=sender), text)
+            chat = ChatRef(link.platform, link.chat_id)
+            ctx.outbox.append(chat)
+            yield outbox_values(chat, Reply(body), kind=KIND, batch_id=broadcast.id, not_before=ctx.now,
+                                dedupe_key=f"broadcast:{broadcast.id}:{link.platform}:{link.chat_id}",
+                                author_id=ctx.member.id)
+
+    # A bulk INSERT, not one ORM object per chat: hundreds of objects would hold the worker
+    # thread's GIL long enough to stall the event loop (tests/perf/web.py).
+    insert_rows(ctx.session.connection(), OutboxMessage.__table__, rows())  # type: ignore[attr-defined]
     return Reply(ctx.tn("Broadcast #{id} is on its way to {n} chat. I will report here when it is delivered.",
                         "Broadcast #{id} is on its way to {n} chats. I will report here when it is delivered.",
                         len(links), id=broadcast.id))
@@ -111,11 +122,15 @@ def report_finished(sessions: SessionFactory, settings: Settings, running: Colle
     reported = 0
     with sessions() as session:
         for broadcast in session.exec(select(Broadcast).where(col(Broadcast.reported_at).is_(None))):
+            # While a platform still sends, one small query says so: the rows are read once, at the end.
+            sending = session.exec(select(OutboxMessage.platform).distinct().where(
+                OutboxMessage.batch_id == broadcast.id, OutboxMessage.kind == KIND,
+                OutboxMessage.status == "pending", col(OutboxMessage.platform).in_(list(running)))).first()
+            if sending is not None:
+                continue
             rows = list(session.exec(select(OutboxMessage).where(
                 OutboxMessage.batch_id == broadcast.id, OutboxMessage.kind == KIND)))
             pending = [row for row in rows if row.status == "pending"]
-            if any(row.platform in running for row in pending):
-                continue
             for row in pending:
                 row.status, row.last_error = "failed", NOT_RUNNING
                 session.add(row)
@@ -172,8 +187,8 @@ def _reason(tr: Translator, error: str) -> str:
 def schedule_reports(runtime: "JobWorld") -> None:
     """Check every few seconds for finished broadcasts and send their reports."""
 
-    def job() -> None:
-        if report_finished(runtime.sessions, runtime.settings, list(runtime.worker.adapters)):
+    async def job() -> None:  # the query in a thread, the wake-up in the loop (asyncio.Event is not thread-safe)
+        if await asyncio.to_thread(report_finished, runtime.sessions, runtime.settings, list(runtime.worker.adapters)):
             runtime.worker.wakeup.set()
 
     runtime.scheduler.every("broadcast-reports", 5, job)

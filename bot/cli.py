@@ -21,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     check = sub.add_parser("check", help="validate settings, database and platform credentials; exit 0/1")
     check.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+    health = sub.add_parser("health", help="ask the running process's /readyz (coworkbot check when HTTP_PORT "
+                            "is 0); exit 0/1: the container's health check")
+    health.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations")
     db.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
@@ -43,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command. A failure to start is one line on stderr naming the setting or service, exit 1."""
     args = _parser().parse_args(argv)
-    from bot.config import ConfigError, load_settings
+    from bot.config import ConfigError, load_settings, setting_problems as setting_problems_of
     from bot.logs import redact, setup_logging
 
     config = getattr(args, "config_sub", None) or args.config
@@ -51,6 +54,15 @@ def main(argv: list[str] | None = None) -> int:
         from bot.check import run_check
 
         return run_check(config)
+    if args.command == "health":
+        settings = load_settings(config) if not setting_problems_of(config) else None
+        if settings is None or not settings.http_port:
+            from bot.check import run_check
+
+            return run_check(config)
+        from bot.health_probe import probe
+
+        return probe(settings)
     try:
         settings = load_settings(config)
     except ConfigError as exc:
@@ -88,6 +100,9 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         else:
             def factory(runtime: app.Runtime) -> list:  # type: ignore[type-arg]
                 return [app.console_adapter(runtime, args.user, args.space)]
+            import dataclasses
+
+            settings = dataclasses.replace(settings, http_port=0)  # a local chat serves nothing to the network
         from storage.leader import AnotherInstance
 
         try:

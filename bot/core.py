@@ -1,6 +1,7 @@
 """The core: one neutral message in, replies out, one transaction per command."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -122,11 +123,23 @@ class Core:
         command = commands.BY_NAME.get(parsed[0])
         if command is not None and command.uses_manager_rights:
             await self._recheck_admin_rights(message)
+        # The command's database work runs in a thread: the event loop keeps answering the
+        # platforms (and /readyz) while a big /broadcast or /stats is written or read.
+        replies, outcome, queued = await asyncio.to_thread(self._transaction, message, parsed, len(text) > TEXT_MAX)
+        _OUTCOME.set(outcome)
+        if queued and self.on_outbox:
+            self.on_outbox()  # in the loop: the worker's wake-up event is not thread-safe
+        return replies
+
+    def _transaction(self, message: Message, parsed: tuple[str, str], too_long: bool) -> tuple[list[Reply], str, bool]:
+        """(replies, outcome, whether messages were queued): the command in one transaction, run again
+        after a write conflict. Blocking; runs in a worker thread."""
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             with self.sessions() as session:
                 try:
                     ctx = self._context(session, message)
-                    return self._run(ctx, *parsed, too_long=len(text) > TEXT_MAX)
+                    replies = self._run(ctx, *parsed, too_long=too_long)
+                    return replies, _OUTCOME.get(), bool(ctx.outbox)
                 except CONFLICTS as exc:
                     # Another instance or thread wrote the same row first (a member's first two
                     # messages, two check-ins at once): the database said no, so run it again.
@@ -136,7 +149,8 @@ class Core:
                     session.rollback()
                     log.exception("could not build the context of a message")
                     break
-        return [Reply(self._tr(message).t("Something went wrong on my side. Please try again later."), error=True)]
+        failed = Reply(self._tr(message).t("Something went wrong on my side. Please try again later."), error=True)
+        return [failed], _OUTCOME.get(), False
 
     def _run(self, ctx: Context, name: str, args: str, too_long: bool) -> list[Reply]:
         """Run one command in the context's transaction; a write conflict propagates (to be retried)."""
@@ -160,8 +174,6 @@ class Core:
             ctx.session.rollback()
             log.exception("command /%s failed", name)
             return [Reply(ctx.t("Something went wrong on my side. Please try again later."), error=True)]
-        if ctx.outbox and self.on_outbox:
-            self.on_outbox()
         return result if isinstance(result, list) else [result]
 
     def _context(self, session: Session, message: Message) -> Context:

@@ -7,6 +7,7 @@ functions over the runtime's parts, and the web layer only renders them.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from sqlmodel import select
 
 from storage.db import SessionFactory
 from storage.models import OutboxMessage
+from storage.types import utcnow
 
 #: A message due longer than this and still not sent means delivery is stuck.
 OUTBOX_STALE = timedelta(minutes=10)
@@ -43,12 +45,66 @@ class Heartbeat:
         return age is not None and age < 2 * self.timeout
 
 
+class LoopWatch:
+    """How late the event loop wakes a task that asked to sleep ``interval``: its longest stall.
+
+    Anything that blocks the loop (a query run in it, a slow render) delays
+    every platform, every reply and ``/readyz`` alike; this measures it.
+    """
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.longest = 0.0  # seconds, since start or the last reset
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        while True:
+            asked = time.perf_counter()
+            await asyncio.sleep(self.interval)
+            self.longest = max(self.longest, time.perf_counter() - asked - self.interval)
+
+    def reset(self) -> float:
+        """The longest stall so far, and start measuring afresh."""
+        longest, self.longest = self.longest, 0.0
+        return longest
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+
 @dataclass
 class Check:
     """One line of the readiness report."""
 
     ok: bool
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+class DatabaseProbe:
+    """:func:`database_checks` at most once per ``ttl`` seconds; callers meanwhile share the last answer.
+
+    A probe every few milliseconds (several load balancers, a tight Kubernetes
+    period) would otherwise be a query each, competing with the commands.
+    """
+
+    def __init__(self, ttl: float = 1.0) -> None:
+        self.ttl = ttl
+        self._checked_at = float("-inf")
+        self._checks: dict[str, Check] = {}
+        self._lock = asyncio.Lock()
+
+    async def checks(self, sessions: SessionFactory | None) -> dict[str, Check]:
+        async with self._lock:  # one query at a time; who waited gets its fresh answer
+            if sessions is None or time.monotonic() - self._checked_at >= self.ttl:
+                self._checks = await asyncio.to_thread(database_checks, sessions, utcnow())
+                self._checked_at = time.monotonic() if sessions is not None else float("-inf")
+            return dict(self._checks)
 
 
 @dataclass
@@ -60,6 +116,8 @@ class ProcessState:
     leader: bool = False
     #: Platform name → the adapter's heartbeat (adapters without one, the console, are always connected).
     heartbeats: dict[str, Heartbeat | None] = field(default_factory=dict)
+    loop: LoopWatch = field(default_factory=LoopWatch)
+    database: DatabaseProbe = field(default_factory=DatabaseProbe)
 
 
 def database_checks(sessions: SessionFactory | None, now: datetime) -> dict[str, Check]:

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.messages import Adapter, Attachment, Button, ChatRef, DeliveryError, Reply, RetryAfter, Sender
+from bot.messages import Adapter, Attachment, Button, ChatRef, DeliveryError, Reply, RetryAfter, Sender, SentRef
 from bot.pacer import BULK, SendPacer
 from bot.posted import forget_unreachable, mark_sent, send_row
 from storage.db import SessionFactory
@@ -187,9 +187,13 @@ class DeliveryWorker:
         async with self._round:
             self._closed = True
 
-    async def _deliver_lane(self, platform: str) -> int:
+    def _claim(self, platform: str) -> list[OutboxMessage]:
         with self.sessions() as session:
-            rows = self.claim(session, platform)
+            return self.claim(session, platform)
+
+    async def _deliver_lane(self, platform: str) -> int:
+        # Every database call of the worker runs in a thread: the loop keeps answering meanwhile.
+        rows = await asyncio.to_thread(self._claim, platform)
         pacer: SendPacer | None = getattr(self.adapters[platform], "pacer", None)
         slots = asyncio.Semaphore(self.concurrency)
         busy: set[str] = set()
@@ -197,11 +201,11 @@ class DeliveryWorker:
         for row in rows:
             chat = ChatRef(row.platform, row.chat_id, row.is_direct)
             if chat.chat_id in busy:
-                self._save(row.id, next_attempt_at=self.clock())  # due again next round, after the one before it
+                await self._save(row.id, next_attempt_at=self.clock())  # due again next round, after the one before it
                 continue
             wait = pacer.chat_wait(chat) if pacer else 0.0
             if wait > 0:
-                self._save(row.id, next_attempt_at=self.clock() + timedelta(seconds=wait))
+                await self._save(row.id, next_attempt_at=self.clock() + timedelta(seconds=wait))
                 continue
             busy.add(chat.chat_id)
             await slots.acquire()
@@ -216,42 +220,51 @@ class DeliveryWorker:
         except RetryAfter as exc:  # being asked to wait is not a failed attempt
             if pacer:
                 pacer.pause(chat, exc.seconds)
-            self._save(row.id, next_attempt_at=self.clock() + timedelta(seconds=exc.seconds),
+            await self._save(row.id, next_attempt_at=self.clock() + timedelta(seconds=exc.seconds),
                        last_error=exc.reason[:500], parts_sent=max(row.parts_sent, exc.parts_sent))
             return False
         except DeliveryError as exc:
             if exc.parts_sent > row.parts_sent:  # what went out before the failure never goes again
-                self._save(row.id, parts_sent=exc.parts_sent)
-            self._failed(row, exc.reason, permanent=exc.permanent)
+                await self._save(row.id, parts_sent=exc.parts_sent)
+            await self._failed(row, exc.reason, permanent=exc.permanent)
             return False
         except Exception as exc:  # noqa: BLE001 - a platform bug must not stop the worker
             log.exception("outbox row %s: unexpected error", row.id)
-            self._failed(row, type(exc).__name__, permanent=False)
+            await self._failed(row, type(exc).__name__, permanent=False)
             return False
         finally:
             slots.release()
         # A sent row is never sent again, so its file (a /mydata export, a chart) is dropped at once.
+        await asyncio.to_thread(self._mark_sent, row, sent)
+        return True
+
+    def _mark_sent(self, row: OutboxMessage, sent: SentRef | None) -> None:
         with self.sessions() as session:
             mark_sent(session, row, sent, {"status": "sent", "sent_at": self.clock(), "attempts": row.attempts + 1,
                                            "last_error": None, "file_data": None})
             session.commit()
-        return True
 
-    def _failed(self, row: OutboxMessage, reason: str, *, permanent: bool) -> None:
+    async def _failed(self, row: OutboxMessage, reason: str, *, permanent: bool) -> None:
         attempts = row.attempts + 1
         if permanent or attempts >= MAX_ATTEMPTS:
             log.warning("outbox row %s failed for good: %s", row.id, reason)
-            self._save(row.id, status="failed", attempts=attempts, last_error=reason[:500], file_data=None)
+            await self._save(row.id, status="failed", attempts=attempts, last_error=reason[:500], file_data=None)
             if permanent:
-                with self.sessions() as session:
-                    forget_unreachable(session, row)
-                    session.commit()
+                await asyncio.to_thread(self._forget_unreachable, row)
         else:
             retry_at = self.clock() + BACKOFF_BASE * (2 ** (attempts - 1))
-            self._save(row.id, attempts=attempts, next_attempt_at=retry_at, last_error=reason[:500])
+            await self._save(row.id, attempts=attempts, next_attempt_at=retry_at, last_error=reason[:500])
 
-    def _save(self, row_id: int | None, **values: Any) -> None:
+    def _forget_unreachable(self, row: OutboxMessage) -> None:
+        with self.sessions() as session:
+            forget_unreachable(session, row)
+            session.commit()
+
+    async def _save(self, row_id: int | None, **values: Any) -> None:
         """Write one row's outcome in its own commit, at once (a crash loses at most this row)."""
+        await asyncio.to_thread(self._write, row_id, values)
+
+    def _write(self, row_id: int | None, values: dict[str, Any]) -> None:
         with self.sessions() as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))  # type: ignore[arg-type]
             session.commit()

@@ -18,6 +18,7 @@ DM to everyone who answered "yes", wherever they are.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -217,8 +218,11 @@ def schedule_reminders(runtime: JobWorld) -> None:
     Called at every start: nothing about reminders lives in the scheduler's
     memory that the database cannot rebuild.
     """
-    async def plan() -> None:  # a coroutine runs in the loop, never beside a pass
-        plan_all(runtime.sessions, runtime.settings, utcnow())
+    one_at_a_time = asyncio.Lock()  # planning and a pass never overlap (both run in threads)
+
+    async def plan() -> None:
+        async with one_at_a_time:
+            await asyncio.to_thread(plan_all, runtime.sessions, runtime.settings, utcnow())
 
     def schedule_next(result: PassResult, now: datetime) -> None:
         # A row still due after a pass failed to send; the 30-second job retries it, so a
@@ -227,8 +231,9 @@ def schedule_reminders(runtime: JobWorld) -> None:
             runtime.scheduler.at("reminders:next", result.next_due, run_pass)
 
     async def run_pass() -> None:
-        now = utcnow()
-        result = reminder_pass(runtime.sessions, runtime.settings, now)
+        async with one_at_a_time:
+            now = utcnow()
+            result = await asyncio.to_thread(reminder_pass, runtime.sessions, runtime.settings, now)
         if result.sent or result.skipped:
             log.info("reminders: %d sent, %d skipped", result.sent, result.skipped)
         if result.sent:

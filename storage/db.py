@@ -36,7 +36,10 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Bulk inserts (a broadcast's outbox rows) in statements of 100 rows: psycopg parses each new
+    # statement text while holding the GIL, and a 300-row statement stalled the event loop ~70 ms;
+    # same-sized pages reuse one parsed text and are faster overall.
+    return create_engine(url, pool_pre_ping=True, insertmanyvalues_page_size=100)
 
 
 def lock_row(session: Session, model: Any, row_id: int) -> None:

@@ -54,11 +54,13 @@ class WebServer:
             self._runner = None
             raise StartupError(f"{PREFIX}HTTP_HOST/{PREFIX}HTTP_PORT: cannot listen on {host}:{port} "
                                f"({exc.strerror or exc})") from None
+        self.context.state.loop.start()
         address = self._runner.addresses[0]
         self.url = f"http://{host if ':' not in host else f'[{host}]'}:{address[1]}"
         log.info("web server listening on %s", self.url)
 
     async def stop(self) -> None:
+        await self.context.state.loop.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

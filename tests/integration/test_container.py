@@ -131,7 +131,7 @@ def test_image_runs_as_a_user_with_data_in_a_volume_and_a_health_check(engine: E
     assert "COWORKBOT_DATABASE_URL=sqlite:////data/coworkbot.db" in settings["Env"]
     assert "COWORKBOT_MATRIX_STORE_PATH=/data/matrix-store" in settings["Env"]
     health = settings.get("Healthcheck") or config.get("Healthcheck")  # Docker / podman
-    assert health["Test"] == ["CMD", "coworkbot", "check"]
+    assert health["Test"] == ["CMD", "coworkbot", "health"]
     uid = engine("run", "--rm", "--network=none", "--no-healthcheck", "--entrypoint", "id", image, "-u")
     assert uid.stdout.strip() != "0"
 
@@ -151,3 +151,25 @@ def test_health_check_and_a_console_session_keep_their_data_in_the_volume(
 
     again = engine(*run, "console", "--user", "ana", input="/spaces\n")  # a new container
     assert "Atelier" in again.stdout  # the space created by the first one, kept in /data
+
+
+def test_health_check_asks_the_running_process_and_reports_a_stuck_one(engine: Engine, image: str,
+                                                                       volume: str) -> None:
+    """HEALTHCHECK runs `coworkbot health` inside the container: the web server's /readyz."""
+    name = f"coworkbot-health-{uuid.uuid4().hex[:8]}"
+    # -i keeps stdin open, so the console adapter of a bare `run` keeps running.
+    engine("run", "-d", "-i", "--name", name, "--network=none", "--no-healthcheck", "-v", f"{volume}:/data", image,
+           "run")
+    try:
+        for _ in range(60):
+            health = engine("exec", name, "coworkbot", "health", check=False)
+            if health.returncode == 0:
+                break
+            subprocess.run(["sleep", "0.5"], check=True)
+        assert health.returncode == 0, health.stdout + health.stderr
+        assert health.stdout.startswith("ok    http://127.0.0.1:8080/readyz: ready")
+        # Nothing answering on the port (a process that hangs or died) is unhealthy, in one line.
+        stuck = engine("exec", "-e", "COWORKBOT_HTTP_PORT=8081", name, "coworkbot", "health", check=False)
+        assert stuck.returncode == 1 and stuck.stdout.startswith("FAIL  http://127.0.0.1:8081/readyz")
+    finally:
+        engine("rm", "--force", name, check=False)

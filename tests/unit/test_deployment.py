@@ -93,7 +93,7 @@ def test_dockerfile_is_slim_non_root_with_data_in_a_volume_and_a_health_check() 
     env = " ".join(line for line in final if line.startswith("ENV "))
     assert "COWORKBOT_DATABASE_URL=sqlite:////data/coworkbot.db" in env
     assert "COWORKBOT_MATRIX_STORE_PATH=/data/matrix-store" in env
-    assert any(re.match(r'HEALTHCHECK .*CMD \["coworkbot", "check"\]$', line) for line in final)
+    assert any(re.match(r'HEALTHCHECK .*CMD \["coworkbot", "health"\]$', line) for line in final)
     installs = [line for line in lines if "pip install" in line]
     assert any("--require-hashes -r /tmp/requirements.lock" in line for line in installs)
     assert all("--no-deps" in line for line in installs if "requirements.lock" not in line)
