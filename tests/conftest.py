@@ -18,6 +18,9 @@ from storage.db import create_db_engine, session_factory
 from storage.migrate import upgrade
 from tests.world import BASE_TIME, FakeClock, World
 
+# Bot processes the tests start inherit this: parallel processes would all want port 8080.
+# A test of the web server sets its own free port.
+os.environ["COWORKBOT_HTTP_PORT"] = "0"
 
 
 def _postgres_url_of_this_worker(url: str | None) -> str | None:
