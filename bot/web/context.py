@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from aiohttp import web
 
 from bot.config import Settings
 from bot.health import ProcessState
 from storage.db import SessionFactory
+from storage.types import utcnow
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -23,6 +25,8 @@ class WebContext:
     sessions: SessionFactory | None = None
     #: Platform → the handler of its pushed updates (set by the adapter when it starts; see webhook routes).
     webhooks: dict[str, Handler] = field(default_factory=dict)
+    #: "Now" for pages that show what is open and who is in (tests set a fixed clock).
+    clock: Callable[[], datetime] = utcnow
 
 
 CONTEXT: web.AppKey[WebContext] = web.AppKey("context", WebContext)

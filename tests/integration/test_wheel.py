@@ -88,6 +88,7 @@ def test_wheel_carries_catalogues_vocabulary_and_migrations(wheel: Path) -> None
         *(ROOT / "locales" / "skills").glob("*.toml"),
         *(ROOT / "storage" / "migrations").rglob("*.py"),
         ROOT / "storage" / "migrations" / "script.py.mako",
+        *(ROOT / "bot" / "web" / "templates").glob("*.html"),  # the public page
     ]
     missing = [str(p.relative_to(ROOT)) for p in data if str(p.relative_to(ROOT)) not in names]
     assert len(data) > 20 and missing == []
