@@ -87,24 +87,44 @@ class Check:
 
 
 class DatabaseProbe:
-    """:func:`database_checks` at most once per ``ttl`` seconds; callers meanwhile share the last answer.
+    """:func:`database_checks` at most once per ``ttl`` seconds, never waited for by a probe.
 
     A probe every few milliseconds (several load balancers, a tight Kubernetes
-    period) would otherwise be a query each, competing with the commands.
+    period) would otherwise be a query each, competing with the commands. While
+    a fresh answer is being fetched, probes get the last one; one that takes
+    longer than ``patience`` makes the database "not answering" (a hung
+    database must not hang its probes).
     """
 
-    def __init__(self, ttl: float = 1.0) -> None:
+    def __init__(self, ttl: float = 1.0, patience: float = 5.0) -> None:
         self.ttl = ttl
+        self.patience = patience
         self._checked_at = float("-inf")
         self._checks: dict[str, Check] = {}
-        self._lock = asyncio.Lock()
+        self._asked_at = 0.0
+        self._asking: asyncio.Task[None] | None = None
 
     async def checks(self, sessions: SessionFactory | None) -> dict[str, Check]:
-        async with self._lock:  # one query at a time; who waited gets its fresh answer
-            if sessions is None or time.monotonic() - self._checked_at >= self.ttl:
-                self._checks = await asyncio.to_thread(database_checks, sessions, utcnow())
-                self._checked_at = time.monotonic() if sessions is not None else float("-inf")
-            return dict(self._checks)
+        if sessions is None:
+            return database_checks(None, utcnow())
+        now = time.monotonic()
+        if now - self._checked_at >= self.ttl and self._asking is None:
+            self._asked_at = now
+            self._asking = asyncio.create_task(self._ask(sessions))
+        if self._asking is not None and not self._checks:
+            await asyncio.wait({self._asking}, timeout=self.patience)  # the very first answer
+        if self._asking is not None and time.monotonic() - self._asked_at > self.patience:
+            waited = round(time.monotonic() - self._asked_at)
+            return {"database": Check(False, {"error": f"no answer for {waited} s"}),
+                    "outbox": Check(False, {"error": "database not answering"})}
+        return dict(self._checks)
+
+    async def _ask(self, sessions: SessionFactory) -> None:
+        try:
+            self._checks = await asyncio.to_thread(database_checks, sessions, utcnow())
+            self._checked_at = time.monotonic()
+        finally:
+            self._asking = None
 
 
 @dataclass

@@ -222,6 +222,7 @@ async def readiness_during_broadcast(url: str, sessions, groups: int, rate: floa
         await server.start(host="127.0.0.1", port=0)
         runtime = await app.start(settings, lambda rt: [TelegramAdapter(rt.settings, poll_timeout=1)],
                                   sessions=sessions, poll_seconds=0.1, web=context)
+        app.keep_out_of_collections()  # as `coworkbot run` does once started
         try:
             await asyncio.sleep(1.5)  # the first getUpdates answered: ready
             text = "Perf broadcast while probed"

@@ -97,5 +97,35 @@ async def test_a_message_due_for_more_than_ten_minutes_makes_the_process_not_rea
             stuck.status = "sent"
             session.add(stuck)
             session.commit()
-        await asyncio.sleep(DatabaseProbe().ttl)  # probes within a second share one query
-        assert (await client.get("/readyz")).status == 200
+        # Probes share one query a second and never wait for it: ready again within about a second.
+        statuses = []
+        for _ in range(30):
+            statuses.append((await client.get("/readyz")).status)
+            if statuses[-1] == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert statuses[-1] == 200 and len(statuses) > DatabaseProbe().ttl / 0.1 / 2, statuses
+
+
+async def test_a_database_that_hangs_makes_probes_answer_not_ready_instead_of_hanging(world: World) -> None:
+    """A query that never returns (a locked table, a dead server without RST) must not hang /readyz."""
+    import threading
+
+    released = threading.Event()
+
+    def hanging_sessions():  # noqa: ANN202 - a SessionFactory whose first use blocks
+        released.wait(10)
+        return world.sessions()
+
+    context = web_context(world.settings, hanging_sessions)
+    context.state.database = DatabaseProbe(patience=0.3)
+    try:
+        async with web_client(context) as client:
+            started = time.monotonic()
+            response = await client.get("/readyz")
+            body = await response.json()
+            assert time.monotonic() - started < 2
+            assert response.status == 503
+            assert body["checks"]["database"]["ok"] is False and "no answer" in body["checks"]["database"]["error"]
+    finally:
+        released.set()
