@@ -10,17 +10,20 @@ first use; hex digits only, so the slug and the secret split at the last ``-``.
 from __future__ import annotations
 
 import hmac
+import re
 import secrets
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.config import Settings
 from storage.models import Space, SyncState
 from storage.types import utcnow
 
-NETWORK = "network"  # not a possible space slug in a feed address: the scope decides, not the name
+NETWORK = "network"  # the network feed's name in its address (a space with that slug: its secret tells them apart)
 _SECRET_BYTES = 16
+_HEX = re.compile(r"[0-9a-f]{1,128}")
 
 
 def _key(scope: str) -> str:
@@ -60,12 +63,42 @@ def secret_matches(session: Session, scope: str, given: str) -> bool:
     return row is not None and hmac.compare_digest(row.value.encode(), given.encode())
 
 
+def feed_path(name: str, secret: str) -> str:
+    """``/ical/NAME-SECRET.ics``, ``name`` being a space's slug or :data:`NETWORK`."""
+    return f"/ical/{name}-{secret}.ics"
+
+
 def space_feed_path(session: Session, space: Space) -> str:
-    return f"/ical/{space.slug}-{feed_secret(session, space_scope(space))}.ics"
+    return feed_path(space.slug, feed_secret(session, space_scope(space)))
 
 
 def network_feed_path(session: Session) -> str:
-    return f"/ical/{NETWORK}-{feed_secret(session, NETWORK)}.ics"
+    return feed_path(NETWORK, feed_secret(session, NETWORK))
+
+
+@dataclass(frozen=True)
+class Feed:
+    """Whose feed an address is: a space's, or the network's (``space`` None)."""
+
+    space: Space | None
+
+
+def find_feed(session: Session, file_name: str) -> Feed | None:
+    """The feed ``SLUG-SECRET.ics`` names, or None (an unknown slug and a wrong secret look alike).
+
+    Only the current secret opens a feed: a rotated one is as unknown as a guessed one.
+    A space whose slug happens to be ``network`` still has its own feed: its secret differs.
+    """
+    stem, dot, extension = file_name.rpartition(".")
+    name, dash, secret = stem.rpartition("-")
+    if not (dot and dash and name and extension == "ics" and _HEX.fullmatch(secret)):
+        return None
+    if name == NETWORK and secret_matches(session, NETWORK, secret):
+        return Feed(None)
+    space = session.exec(select(Space).where(Space.slug == name)).first()
+    if space is not None and secret_matches(session, space_scope(space), secret):
+        return Feed(space)
+    return None
 
 
 def subscribe_links(settings: Settings, path: str) -> tuple[str, str] | None:

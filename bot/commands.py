@@ -93,7 +93,8 @@ TABLE: tuple[Command, ...] = (
     Command("events", Role.MEMBER, events.list_events, N_("upcoming events here and in the network")),
     Command("rsvp", Role.MEMBER, announcement_edits.rsvp_command, N_("answer an event: yes, no or maybe"), N_("ID [yes|no|maybe]")),
     Command("cancel_event", Role.MANAGER, announcement_edits.cancel_command, N_("cancel an event and tell its attendees"), "ID"),
-    Command("ical", Role.MEMBER, ical.ical, N_("this space's events as a calendar file")),
+    Command("ical", Role.MEMBER, ical.ical, N_("this space's events for your calendar app"),
+            "[rotate [network|SLUG]]", manager_rights=True),
     Command("qr", Role.MANAGER, qr.qr_command, N_("the check-in QR code or link to print for the door"), N_("[SLUG]")),
 )
 BY_NAME: dict[str, Command] = {command.name: command for command in TABLE}

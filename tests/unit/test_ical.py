@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.reminders import occurrences
 from storage.models import Event
+from tests.ical_rules import check_calendar
 from tests.world import World
 
 
@@ -65,3 +66,29 @@ async def test_ical_of_a_space_without_events_is_an_empty_calendar(world: World)
     [reply] = await world.replies("ana", "/ical", space=space)
     assert "BEGIN:VCALENDAR" in reply.file.data.decode()
     assert Calendar.from_ical(reply.file.data).walk("VEVENT") == []
+
+
+async def test_ical_file_follows_the_strict_rules_and_is_the_same_until_events_change(world: World) -> None:
+    zagreb = world.space("Zagreb Hub", city="Zagreb", country="HR", tz="Europe/Zagreb", lang="hr")
+    athens = world.space("Athens Loft", city="Athens", country="GR", tz="Europe/Athens", lang="el")
+    world.member("iva", zagreb, lang="en", manager=True)
+    world.member("nikos", athens, lang="en", manager=True)
+    await world.create_event("iva", "/event Breakfast, coffee; talk \\ more | every friday 9:00 | Kitchen, 2nd floor",
+                             zagreb)
+    await world.create_event("nikos", "/event Meetup | every tuesday 19:00 | | network", athens)
+    [first] = await world.replies("iva", "/ical", space=zagreb)
+    world.clock.advance(hours=3)
+    [again] = await world.replies("iva", "/ical", space=zagreb)
+    assert first.file.data == again.file.data  # no "now" inside: the same events, the same bytes
+    strict = check_calendar(first.file.data)
+    assert [z.values("TZID")[0] for z in strict.walk("VTIMEZONE")] == ["Europe/Athens", "Europe/Zagreb"]
+    assert "SUMMARY:Breakfast\\, coffee\\; talk \\\\ more" in first.file.data.decode()
+    for item in Calendar.from_ical(first.file.data).walk("VEVENT"):
+        assert item.decoded("dtend") - item.decoded("dtstart") == timedelta(hours=1)  # no end given: an hour
+        assert str(item["status"]) == "CONFIRMED"
+        assert item.decoded("dtstamp").tzinfo is not None and item.decoded("dtstamp") <= world.clock()
+    [item] = [e for e in Calendar.from_ical(first.file.data).walk("VEVENT") if str(e["summary"]).startswith("Break")]
+    assert (str(item["summary"]), str(item["location"])) == ("Breakfast, coffee; talk \\ more", "Kitchen, 2nd floor")
+    await world.create_event("iva", "/event Lecture | tomorrow 18:00", zagreb)
+    [changed] = await world.replies("iva", "/ical", space=zagreb)
+    assert changed.file.data != first.file.data and b"SUMMARY:Lecture" in changed.file.data
