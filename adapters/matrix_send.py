@@ -17,6 +17,7 @@ from nio import AsyncClient, LocalProtocolError, RoomSendError, UploadError
 from adapters.matrix_content import delivery_error, file_content
 from adapters.matrix_replies import Origin, in_thread
 from adapters.matrix_state import is_encrypted
+from bot import metrics
 from bot.messages import ChatRef, DeliveryError, Reply, RetryAfter
 from bot.pacer import SendPacer
 
@@ -27,6 +28,14 @@ SendEvent = Callable[[str, dict[str, Any], "str | None"], Awaitable[str]]
 def txn(reply: Reply, part: str) -> str | None:
     """The transaction id of one part of a stored reply (None: a fresh one per send)."""
     return f"coworkbot-{reply.key}-{part}" if reply.key else None
+
+
+def _refused(status_code: str | None, message: str | None, retry_after_ms: int | None) -> DeliveryError:
+    """The homeserver's refusal as a DeliveryError; an M_LIMIT_EXCEEDED is counted (``/metrics``)."""
+    error = delivery_error(status_code, message, retry_after_ms)
+    if isinstance(error, RetryAfter):
+        metrics.rate_limited("matrix")
+    return error
 
 
 class RoomSender:
@@ -53,7 +62,7 @@ class RoomSender:
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}") from None
         if isinstance(response, RoomSendError):
-            raise delivery_error(response.status_code, response.message, response.retry_after_ms)
+            raise _refused(response.status_code, response.message, response.retry_after_ms)
         return str(response.event_id)
 
     async def file(self, room_id: str, reply: Reply, origin: Origin | None = None) -> None:
@@ -72,7 +81,7 @@ class RoomSender:
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             raise DeliveryError(f"network: {type(exc).__name__}") from None
         if isinstance(uploaded, UploadError):
-            raise delivery_error(uploaded.status_code, uploaded.message, uploaded.retry_after_ms)
+            raise _refused(uploaded.status_code, uploaded.message, uploaded.retry_after_ms)
         content = file_content(file.name, file.mime_type, len(data), uploaded.content_uri, keys if encrypt else None)
         await self.event(room_id, in_thread(content, origin), txn(reply, "file"))
 

@@ -1,7 +1,9 @@
 """The Telegram adapter: python-telegram-bot 22, HTML replies, inline buttons.
 
-Updates come from our own getUpdates loop, which resumes from the offset kept in
-the database (:mod:`adapters.telegram_polling`); the bot's own membership events
+Updates come from our own getUpdates loop (:mod:`adapters.telegram_polling`) or,
+with ``TELEGRAM_WEBHOOK_URL``, are pushed to the web application
+(:mod:`adapters.telegram_webhook`); either way they are kept in the database
+until handled, in chat order (:mod:`adapters.telegram_updates`). The bot's own membership events
 are :mod:`adapters.telegram_membership`, its menus :mod:`adapters.telegram_menus`,
 and a reply's parts (split text, photo, file) :mod:`adapters.telegram_send`.
 
@@ -21,61 +23,37 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import User
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, TelegramError, TimedOut
-from telegram.error import RetryAfter as TgRetryAfter
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from adapters.telegram_edit import CallbackAnswer, edit_message, shown_as_message
 from adapters.telegram_membership import MembershipEvents
 from adapters.telegram_menus import CommandMenus
-from adapters.telegram_polling import UpdatePoller, UpdateStore
+from adapters.telegram_errors import delivery_error
+from adapters.telegram_receive import UpdateReceiver, receiving_heartbeat
 from adapters.telegram_send import send_parts
-from adapters.telegram_start import short_reason, start_error
+from adapters.telegram_start import start_error
+from bot import metrics
 from bot.chat_membership import ChatMembership
 from bot.config import Settings
 from bot.deep_links import record_bot_username
-from bot.health import Heartbeat
 from bot.messages import (Button, ChatRef, DeliveryError, Message, MessageHandler as CoreHandler, Reply,
                           RetryAfter, Sender, SentRef)
 from bot.outbox import store_for_retry
 from bot.pacer import SendPacer
+from bot.web.context import Handler
 from storage.db import SessionFactory
 
 log = logging.getLogger(__name__)
 
 CALLBACK_DATA_MAX = 64  # bytes, Telegram's limit for callback_data
 ADMIN_TTL = 300.0  # seconds a group's admin list is trusted before asking again
-PERMANENT_BAD_REQUESTS = ("chat not found", "user not found", "peer_id_invalid", "group chat was upgraded",
-                          "have no rights", "not enough rights", "chat_write_forbidden", "need administrator rights")
-
-
-def delivery_error(exc: TelegramError) -> DeliveryError:
-    """PTB's error as the outbox understands it: wait, retry later, or give up."""
-    if isinstance(exc, TgRetryAfter):
-        with warnings.catch_warnings():  # PTB 22 warns about int vs timedelta here
-            warnings.simplefilter("ignore")
-            seconds = exc.retry_after
-        if isinstance(seconds, timedelta):
-            seconds = seconds.total_seconds()
-        return RetryAfter(float(seconds), f"Telegram flood control: retry after {seconds}s")
-    if isinstance(exc, ChatMigrated):  # sent again to the new id (see TelegramAdapter._paced)
-        return DeliveryError("the group was upgraded to a supergroup", permanent=False)
-    if isinstance(exc, Forbidden):  # kicked from the group, blocked by the user
-        return DeliveryError(exc.message, permanent=True)
-    if isinstance(exc, BadRequest):
-        permanent = any(p in exc.message.lower() for p in PERMANENT_BAD_REQUESTS)
-        return DeliveryError(exc.message, permanent=permanent)
-    if isinstance(exc, (TimedOut, NetworkError)):
-        return DeliveryError(f"network: {short_reason(exc)}", permanent=False)  # not the nginx page it quotes
-    return DeliveryError(short_reason(exc), permanent=False)
 
 
 def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
@@ -103,27 +81,29 @@ def sender_of(user: User) -> Sender:
 
 
 class TelegramAdapter:
-    """One bot account, polling for updates; implements :class:`bot.messages.Adapter`."""
+    """One bot account, polling for updates or receiving them by webhook; implements :class:`bot.messages.Adapter`."""
 
     platform = "telegram"
 
     def __init__(self, settings: Settings, *, sessions: SessionFactory | None = None,
                  admin_ttl: float = ADMIN_TTL, poll_timeout: int = 10,
-                 membership: ChatMembership | None = None) -> None:
+                 membership: ChatMembership | None = None, webhooks: dict[str, Handler] | None = None) -> None:
         if not settings.telegram_token:
             raise ValueError("COWORKBOT_TELEGRAM_TOKEN is not set")
         self.settings = settings
         self.sessions = sessions  # where a refused reply waits for the outbox
         self.admin_ttl = admin_ttl
         self.poll_timeout = poll_timeout
-        self.heartbeat = Heartbeat(poll_timeout + 10.0)  # each getUpdates answered (see bot.health)
+        self.heartbeat = receiving_heartbeat(settings, poll_timeout)  # /readyz (see bot.health)
+        # webhooks: the web application's, where the webhook's handler goes while this process leads.
+        self.updates = UpdateReceiver(settings, sessions, webhooks=webhooks, heartbeat=self.heartbeat,
+                                      poll_timeout=poll_timeout)
         self.pacer = SendPacer(overall=(30, 1.0), per_chat=(20, 60.0))
         self.username = ""
         self._app: Application | None = None  # type: ignore[type-arg]
         self._handle: CoreHandler | None = None
         self._admins: dict[int, tuple[float, set[int]]] = {}
         self._chat_locks: dict[str, asyncio.Lock] = {}
-        self._poller: UpdatePoller | None = None
         self.menus = CommandMenus(self._bot, settings, sessions)
         if membership is None and sessions is not None:
             membership = ChatMembership(sessions, settings)
@@ -157,24 +137,22 @@ class TelegramAdapter:
             self.username = app.bot.username or ""
             if self.sessions is not None:
                 record_bot_username(self.sessions, self.username)  # for the deep links the core builds
-            store = UpdateStore(self.sessions, app.bot.id) if self.sessions is not None else None
-            self._poller = UpdatePoller(app.bot, app.process_update, store=store, timeout=self.poll_timeout,
-                                         heartbeat=self.heartbeat)
-            self._poller.start()  # answering does not wait for the menus
+            await self.updates.start(app.bot, app.process_update)  # answering does not wait for the menus
             await self.menus.set_all(app.bot.id)
         except TelegramError as exc:
+            await self.updates.stop()
             self._app = None
             await self._close(app)  # so that the next attempt starts from scratch
             raise start_error(self.settings, exc) from None
-        log.info("telegram: polling as @%s", self.username)
+        how = "receiving updates by webhook" if self.updates.by_webhook else "polling"
+        log.info("telegram: %s as @%s", how, self.username)
 
     async def stop(self) -> None:
         app, self._app = self._app, None
         if app is None:
             return
         self.pacer.close()  # replies waiting for a group's budget give up instead of holding the stop
-        if self._poller is not None:  # updates cut off here were kept: the next start handles them
-            await self._poller.stop()
+        await self.updates.stop()  # updates cut off here were kept: the next start handles them
         await self.menus.stop()
         await self._close(app)
 
@@ -338,6 +316,7 @@ class TelegramAdapter:
                 self.membership.chat_moved(int(chat.chat_id), exc.new_chat_id)  # the outbox retries it there
             if isinstance(error, RetryAfter):  # nothing more goes to that chat before Telegram allows it
                 self.pacer.pause(chat, error.seconds)
+                metrics.rate_limited(self.platform)
             raise error from exc
         finally:
             release()
@@ -346,7 +325,8 @@ class TelegramAdapter:
 def create(runtime: Any) -> TelegramAdapter:
     """The registry's factory (``coworkbot.adapters`` entry point)."""
     membership = ChatMembership(runtime.sessions, runtime.settings, on_outbox=runtime.worker.wakeup.set)
-    return TelegramAdapter(runtime.settings, sessions=runtime.sessions, membership=membership)
+    return TelegramAdapter(runtime.settings, sessions=runtime.sessions, membership=membership,
+                           webhooks=runtime.web.webhooks if runtime.web is not None else None)
 
 
 async def probe(settings: Settings, sessions: SessionFactory | None) -> str:

@@ -31,6 +31,7 @@ from dateutil.rrule import rrulestr
 from markupsafe import Markup
 from sqlmodel import Session, col, select, update
 
+from bot import metrics
 from bot.config import Settings
 from bot.context import command_prefix, direct_chat, reader_translator
 from bot.i18n import Translator, translator
@@ -135,12 +136,14 @@ def reminder_pass(sessions: SessionFactory, settings: Settings, now: datetime) -
         for row in due:
             reminder_id, superseded = row.id, row.offset_seconds > closest[(row.event_id, row.occurrence_at)]
             try:
-                outcome = _handle_one(session, settings, reminder_id, now, superseded)
+                outcome, reason = _handle_one(session, settings, reminder_id, now, superseded)
                 session.commit()
             except Exception:  # noqa: BLE001 - one bad row must not block the others
                 session.rollback()
                 log.exception("reminder %s could not be sent", reminder_id)
                 continue
+            if outcome != "gone":  # counted once committed: a rolled-back claim was neither
+                metrics.reminder_done(outcome, reason)
             sent += outcome == "sent"
             skipped += outcome == "skipped"
         next_due = session.exec(
@@ -161,22 +164,26 @@ def _claim(session: Session, reminder_id: int, now: datetime, column: str) -> bo
 
 
 def _handle_one(session: Session, settings: Settings, reminder_id: int, now: datetime,
-                superseded: bool) -> str:
-    """Send or skip one reminder; the caller commits (the claim and the messages together)."""
+                superseded: bool) -> tuple[str, str]:
+    """Send or skip one reminder; the caller commits (the claim and the messages together).
+
+    Returns the outcome (sent, skipped, or gone: someone else claimed it) and why, for the metrics.
+    """
     reminder = session.get(Reminder, reminder_id)
     event = session.get(Event, reminder.event_id) if reminder else None
     if reminder is None or event is None:
-        return "gone"
+        return "gone", ""
     if event.status != "confirmed" or superseded or now >= reminder.occurrence_at:
         if not _claim(session, reminder_id, now, "skipped_at"):
-            return "gone"
-        if event.status == "confirmed":
-            why = "a closer reminder is due too" if superseded else "the occurrence has started"
-            log.warning("reminder %s of event %s skipped (%s): due %s, occurrence %s", reminder_id, event.id,
-                        why, reminder.due_at.isoformat(), reminder.occurrence_at.isoformat())
-        return "skipped"
+            return "gone", ""
+        if event.status != "confirmed":
+            return "skipped", "cancelled"
+        why = "a closer reminder is due too" if superseded else "the occurrence has started"
+        log.warning("reminder %s of event %s skipped (%s): due %s, occurrence %s", reminder_id, event.id,
+                    why, reminder.due_at.isoformat(), reminder.occurrence_at.isoformat())
+        return "skipped", "superseded" if superseded else "started"
     if not _claim(session, reminder_id, now, "sent_at"):
-        return "gone"
+        return "gone", ""
     space = session.get(Space, event.space_id)
     assert space is not None
     late = now - reminder.due_at > LATE_AFTER
@@ -193,7 +200,7 @@ def _handle_one(session: Session, settings: Settings, reminder_id: int, now: dat
         tr = reader_translator(session, settings, member, space)
         enqueue(session, direct_chat(member), reminder_reply(tr, event, space, reminder, late), kind="reminder",
                 dedupe_key=f"reminder:{reminder_id}:dm:{member.id}", not_before=now, recipient_id=member.id)
-    return "sent"
+    return "sent", "late" if late else "on_time"
 
 
 def reminder_reply(tr: Translator, event: Event, space: Space, reminder: Reminder, late: bool) -> Reply:

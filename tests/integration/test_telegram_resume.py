@@ -1,7 +1,7 @@
 """Telegram updates survive a stop, a crash and a restart: every command is answered, once.
 
 The adapter keeps the getUpdates offset, and the updates it fetched but has
-not handled yet, in the database (adapters.telegram_polling). A new adapter
+not handled yet, in the database (adapters.telegram_updates). A new adapter
 over the same database, as after a restart or when a standby takes over,
 answers what came while no bot was running, and what the last one had fetched
 (and so confirmed to Telegram) but not answered, and nothing twice.
@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from adapters.telegram import TelegramAdapter
+from adapters.telegram_polling import UpdatePoller
 from bot.config import Settings
 from bot.core import Core
 from bot.messages import Message, Reply
@@ -84,14 +85,15 @@ async def test_updates_fetched_but_not_handled_when_the_bot_died_are_answered_af
         emu.user_sends(ANA["id"], ANA, "/help")
         await stuck.wait()
         await emu.wait_for_sent(ANA["id"], 1)  # other chats go on while Bob's and Cleo's hang
-        assert first._poller is not None
+        poller, dispatcher = first.updates.source, first.updates.dispatcher
+        assert isinstance(poller, UpdatePoller) and dispatcher is not None
         for _ in range(40):  # the next long poll confirms the batch to Telegram: only the database has it
-            if not emu.pending_updates and len(first._poller._tasks) == 2:  # and Ana's is recorded as handled
+            if not emu.pending_updates and len(dispatcher._tasks) == 2:  # and Ana's is recorded as handled
                 break
             await asyncio.sleep(0.05)
         assert emu.pending_updates == []
-        first._poller._task.cancel()  # type: ignore[union-attr]  # killed: nothing more is handled or recorded
-        for task in list(first._poller._tasks):
+        poller._task.cancel()  # type: ignore[union-attr]  # killed: nothing more is handled or recorded
+        for task in list(dispatcher._tasks):
             task.cancel()
         await asyncio.sleep(0)
 

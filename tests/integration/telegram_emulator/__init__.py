@@ -25,11 +25,14 @@ emulator within one event loop (a function-scoped async fixture does that).
 Known simplifications: MarkdownV2/Markdown texts are stored unparsed; privacy
 mode is off (the bot sees every group message); only the 30/s overall and
 20/min per group flood limits exist, and they count sendMessage, sendDocument,
-sendPhoto and edits (not chat actions).
+sendPhoto and edits (not chat actions); the webhook gets one update at a time
+(``max_connections`` is stored, not used), its host is not resolved, and
+certificates and ``ip_address`` are ignored.
 
 The package keeps one concern per module: ``server`` (aiohttp app, routing,
 responses), the Bot API method groups ``updates``, ``sending``, ``editing``,
-``chats`` and ``commands`` (mixins over the shared ``state``), ``control``
+``chats`` and ``commands`` (mixins over the shared ``state``), ``webhook``
+(setWebhook and pushing updates to the bot's web application), ``control``
 (the test-side world, where ``TelegramEmulator`` is assembled), ``membership``
 (adding the bot to a group, a group's upgrade to a supergroup), ``flood``
 (rate limits), ``records`` (chats, files, sent messages, calls), ``params``
@@ -49,6 +52,7 @@ from tests.integration.telegram_emulator.records import (
     ApiCall,
     SentMessage,
     StoredFile,
+    WebhookPost,
     fill_user,
 )
 from tests.integration.telegram_emulator.sending import (
@@ -88,5 +92,6 @@ __all__ = [
     "StoredFile",
     "TelegramEmulator",
     "Upload",
+    "WebhookPost",
     "fill_user",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from tests.integration.telegram_emulator.entities import detect_entities
 from tests.integration.telegram_emulator.membership import MembershipControls
 from tests.integration.telegram_emulator.params import JSON, ApiError
-from tests.integration.telegram_emulator.records import Chat, SentMessage, fill_user
+from tests.integration.telegram_emulator.records import ApiCall, Chat, SentMessage, WebhookPost, fill_user
 from tests.integration.telegram_emulator.server import SERVER_ERRORS, BotApiServer
 
 
@@ -213,5 +213,24 @@ class TelegramEmulator(BotApiServer, MembershipControls):
 
     @property
     def pending_updates(self) -> list[JSON]:
-        """Updates queued and not yet confirmed by a getUpdates offset."""
+        """Updates queued and not yet confirmed by a getUpdates offset (or taken by the webhook)."""
         return list(self._updates)
+
+    @property
+    def webhook(self) -> JSON | None:
+        """The webhook the bot set (``url``, ``secret_token``, ``max_connections``), or None."""
+        return None if self._webhook is None else dict(self._webhook)
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        """The bot's requests to one Bot API method (any case), oldest first."""
+        return [c for c in self.calls if c.method.lower() == method.lower()]
+
+    def lose_webhook_answers(self, n: int = 1) -> None:
+        """The bot's next n answers to pushes never reach Telegram (a timeout): those updates are pushed again."""
+        self._lost_answers += n
+
+    async def wait_for_pushes(self, count: int, timeout: float = 5.0) -> list[WebhookPost]:
+        """Wait until the webhook was pushed to at least count times (taken or not); TimeoutError if not."""
+        if not await self._updates_pulse.wait_until(lambda: len(self.webhook_posts) >= count, timeout):
+            raise TimeoutError(f"expected {count} push(es) within {timeout}s, got {self.webhook_posts!r}")
+        return list(self.webhook_posts)

@@ -97,6 +97,15 @@ class ApiCall:
 
 
 @dataclass
+class WebhookPost:
+    """One push of an update to the webhook: the bot's status (0: none) and the error Telegram recorded."""
+
+    update_id: int
+    status: int
+    error: str | None = None
+
+
+@dataclass
 class Chat:
     """A chat as the emulator stores it, with the messages the bot and users sent."""
 

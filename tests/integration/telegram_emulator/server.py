@@ -48,6 +48,7 @@ class BotApiServer(UpdateMethods, EditingMethods, ChatMethods, CommandMethods):
             "getme": self._get_me,
             "logout": self._ok,
             "close": self._ok,
+            "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
             "getupdates": self._get_updates,
@@ -83,11 +84,13 @@ class BotApiServer(UpdateMethods, EditingMethods, ChatMethods, CommandMethods):
         self._closing = False
         self.base_url = f"http://127.0.0.1:{port}/bot"
         self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
+        self._start_pushing()
 
     async def stop(self) -> None:
-        """Release pending long polls, then close the server."""
+        """Release pending long polls, stop pushing to the webhook, then close the server."""
         self._closing = True
         self._updates_pulse.fire()
+        await self._stop_pushing()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

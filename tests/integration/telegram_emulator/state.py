@@ -11,12 +11,14 @@ stays one concern while tests still hold one ``TelegramEmulator`` object.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.integration.telegram_emulator.flood import FloodControl
@@ -27,6 +29,7 @@ from tests.integration.telegram_emulator.records import (
     Chat,
     SentMessage,
     StoredFile,
+    WebhookPost,
     fill_user,
 )
 
@@ -56,6 +59,7 @@ class EmulatorState:
         rate_limits: bool = True,
         strict_html: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        webhook_target: str | None = None,
     ) -> None:
         """Configure the bot and the world; nothing listens until start().
 
@@ -63,6 +67,8 @@ class EmulatorState:
         minute per group); tests lower them, or pass a hand-moved ``clock``
         (seconds, like time.monotonic) to get exact ``retry_after`` values.
         ``strict_html`` rejects an unescaped ``&`` (see the html module).
+        ``webhook_target`` (``http://127.0.0.1:PORT``) is where pushes to the
+        registered webhook really go (see the webhook module); settable later.
         """
         token_list = [tokens] if isinstance(tokens, str) else list(tokens)
         if not token_list:
@@ -102,6 +108,17 @@ class EmulatorState:
         self._updates_pulse = Pulse()
         self._sent_pulse = Pulse()
         self._runner: web.AppRunner | None = None
+        # The webhook (see the webhook module): where pushes go, how long Telegram waits for an
+        # answer, the pause after a failed push (first, longest), and every push made.
+        self.webhook_target = webhook_target
+        self.webhook_timeout = 10.0
+        self.webhook_backoff = (0.1, 2.0)
+        self.webhook_posts: list[WebhookPost] = []
+        self._webhook: JSON | None = None  # url, secret_token, max_connections
+        self._webhook_error: tuple[int, str] | None = None  # last_error_date, last_error_message
+        self._lost_answers = 0
+        self._push_task: asyncio.Task[None] | None = None
+        self._push_session: aiohttp.ClientSession | None = None
 
     # ------------------------------------------------------------ updates
 

@@ -1,21 +1,23 @@
-"""getUpdates and the webhook methods: how the bot receives what users do.
+"""getUpdates: how the bot receives what users do, when it polls.
 
 Long polling is where most adapter bugs show (offsets, a second poller, a poll
 cut short by shutdown), so its rules live in one place: an offset confirms
 and drops older updates, a newer poll ends an older one with Telegram's 409
-Conflict, and ``allowed_updates`` is remembered between calls.
+Conflict, a webhook refuses polling with another 409 (see the webhook module,
+which pushes updates instead), and ``allowed_updates`` is remembered between calls.
 """
 
 from __future__ import annotations
 
 from tests.integration.telegram_emulator.params import JSON, ApiError, Params
-from tests.integration.telegram_emulator.state import EmulatorState
+from tests.integration.telegram_emulator.webhook import WebhookMethods
 
 
-class UpdateMethods(EmulatorState):
-    """getUpdates, deleteWebhook and getWebhookInfo."""
+class UpdateMethods(WebhookMethods):
+    """getUpdates (the webhook methods come with it)."""
 
     async def _get_updates(self, p: Params) -> list[JSON]:
+        self._refuse_polling_while_webhook()
         offset = p.integer("offset")
         limit = min(max(p.integer("limit") or 100, 1), 100)
         timeout = max(p.number("timeout") or 0.0, 0.0)
@@ -32,6 +34,7 @@ class UpdateMethods(EmulatorState):
         await self._updates_pulse.wait_until(
             lambda: bool(self._updates) or self._closing or self._poll_generation != mine, timeout
         )
+        self._refuse_polling_while_webhook()  # set while this poll waited
         if self._poll_generation != mine:
             raise ApiError(
                 409,
@@ -39,15 +42,3 @@ class UpdateMethods(EmulatorState):
                 "make sure that only one bot instance is running",
             )
         return self._updates[:limit]
-
-    def _delete_webhook(self, p: Params) -> bool:
-        if p.flag("drop_pending_updates"):
-            self._updates.clear()
-        return True
-
-    def _get_webhook_info(self, p: Params) -> JSON:
-        return {
-            "url": "",
-            "has_custom_certificate": False,
-            "pending_update_count": len(self._updates),
-        }
