@@ -134,6 +134,9 @@ class ScrapeTime(Collector):
                 age = heartbeat.age()
                 silent.add_metric([platform], math.inf if age is None else age)
         yield silent
+        yield GaugeMetricFamily("coworkbot_event_loop_longest_stall_seconds",
+                                "The longest the event loop was late to wake a task since the process started "
+                                "(a blocked loop delays every platform and probe)", value=self.state.loop.longest)
         yield GaugeMetricFamily("coworkbot_database_up", "1 if the database answered this scrape's queries",
                                 value=int(self.database is not None))
         if self.database is not None:

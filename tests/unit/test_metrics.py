@@ -146,6 +146,9 @@ async def test_each_platform_says_how_long_it_has_been_silent(world: World) -> N
         _, samples = await scrape(client)
         assert value(samples, "coworkbot_platform_last_answer_age_seconds", platform="matrix") < 2
         assert value(samples, "coworkbot_leader") == 1
+        context.state.loop.longest = 0.075  # what the loop watch measured
+        _, samples = await scrape(client)
+        assert value(samples, "coworkbot_event_loop_longest_stall_seconds") == 0.075
 
 
 async def test_an_unreachable_database_leaves_its_gauges_out_and_names_no_address(settings: Settings) -> None:
