@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_day_names
 from markupsafe import Markup
+from sqlalchemy import event as sa_event
 from sqlmodel import col, select
 
+from bot import metrics
 from bot.announcements import Counts, announcement_reply
 from bot.context import Context, UserError, command_prefix
 from bot.dates import AMBIGUOUS_HOUR, When, WhenRefusal, first_start_at, read_when
@@ -288,10 +290,15 @@ def cancel_event(ctx: Context, args: str) -> Reply:
         raise UserError("<b>{title}</b> was cancelled.", title=event.title)
     event.status = "cancelled"
     ctx.session.add(event)
+    skipped = 0
     for reminder in ctx.session.exec(select(Reminder).where(
             Reminder.event_id == event.id, col(Reminder.sent_at).is_(None), col(Reminder.skipped_at).is_(None))):
         reminder.skipped_at = ctx.now
         ctx.session.add(reminder)
+        skipped += 1
+    if skipped:  # counted once the cancellation is committed (a rolled-back one skipped nothing)
+        sa_event.listen(ctx.session, "after_commit", lambda _: metrics.reminders_skipped("cancelled", skipped),
+                        once=True)
     tz = ZoneInfo(space.timezone)
     start = next_occurrence(event, tz, ctx.now) or event.starts_at
 

@@ -75,6 +75,11 @@ def reminder_done(outcome: str, reason: str) -> None:
     REMINDERS.labels(outcome, reason).inc()
 
 
+def reminders_skipped(reason: str, count: int) -> None:
+    """Reminders that will not go out, decided outside the reminder pass (an event's cancellation)."""
+    REMINDERS.labels("skipped", reason).inc(count)
+
+
 @dataclass(frozen=True)
 class DatabaseFigures:
     """What a scrape reports from the database."""

@@ -208,3 +208,23 @@ async def test_reminders_are_counted_as_sent_or_skipped_with_why(world: World) -
              for key in after for name, labels in [key] if name == "coworkbot_reminders_total"}
     assert moved == {("sent", "on_time"): 1, ("sent", "late"): 1, ("skipped", "started"): 1,
                      ("skipped", "superseded"): 1, ("skipped", "cancelled"): 0}
+
+
+async def test_reminders_of_a_cancelled_event_are_counted_as_skipped_once_the_cancellation_commits(
+        world: World) -> None:
+    space = world.space("Hub")
+    world.member("ana", space, manager=True)
+    world.member("bo", space)
+    event_id = await world.create_event("ana", "/event Quiz | tomorrow at 6pm", space)  # two reminders planned
+    async with web_client(web_context(world.settings, world.sessions)) as client:
+        _, before = await scrape(client)
+        refused = await world.replies("bo", f"/cancel_event {event_id}", space=space)  # not a manager: nothing
+        assert refused
+        _, middle = await scrape(client)
+        await world.replies("ana", f"/cancel_event {event_id}", space=space)
+        _, after = await scrape(client)
+    def cancelled(samples: Samples) -> float:
+        return value(samples, "coworkbot_reminders_total", outcome="skipped", reason="cancelled")
+
+    assert cancelled(middle) == cancelled(before)
+    assert cancelled(after) - cancelled(before) == len(world.settings.reminder_offsets) == 2
