@@ -42,21 +42,15 @@ LANGS = ["en", "fr", "it", "es", "el", "hr", "de", "sl"]
 
 def build(url: str, members: int, spaces: int, seed: int = 1) -> None:
     """A network of ``members`` opted-in members in ``spaces`` spaces, in a new, empty database."""
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from bot.vocabulary import canonical_tags
-    from storage.db import create_db_engine
-    from storage.migrate import upgrade
     from storage.models import Introduction, Member, MemberSkill, NeedRequest, Space
+    from tests.perf.databases import fresh_engine
 
     rng = random.Random(seed)
     tags = sorted({tag for word in WORDS for tag in canonical_tags(word)})
-    engine = create_db_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
+    engine = fresh_engine(url)
     with engine.begin() as conn:
         conn.execute(insert(Space), [
             {"slug": f"space-{i}", "name": f"Space {i}", "city": f"City {i}", "country": "FR",

@@ -43,17 +43,12 @@ async def measure(url: str, rows: int) -> None:
 
     from bot.config import Settings
     from storage.bulk import insert_rows
-    from storage.db import create_db_engine, session_factory
-    from storage.migrate import upgrade
+    from storage.db import session_factory
     from storage.models import OutboxMessage
+    from tests.perf.databases import fresh_engine
     from tests.web_client import web_client, web_context
 
-    engine = create_db_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
+    engine = fresh_engine(url)
     with engine.begin() as conn:
         insert_rows(conn, OutboxMessage.__table__, outbox_rows(rows))  # type: ignore[attr-defined]
     if engine.dialect.name == "postgresql":

@@ -43,20 +43,13 @@ COUNTRIES = [("FR", "Europe/Paris", "fr"), ("IT", "Europe/Rome", "it"), ("ES", "
 
 
 def fresh_database(url: str | None, folder: Path):  # noqa: ANN201 - a SessionFactory
-    from sqlalchemy import text
-
-    from storage.db import create_db_engine, session_factory
-    from storage.migrate import upgrade
+    from storage.db import session_factory
+    from tests.perf.databases import fresh_engine
 
     if url is None:
         folder.mkdir(exist_ok=True)
         url = f"sqlite:///{folder / 'web.db'}"
-    engine = create_db_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    upgrade(engine)
+    engine = fresh_engine(url)
     return url, engine, session_factory(engine)
 
 
