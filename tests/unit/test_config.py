@@ -15,6 +15,16 @@ def test_defaults_are_the_embedded_console_setup() -> None:
     assert settings.database_url == "sqlite:///coworkbot.db"
     assert settings.reminder_offsets == (timedelta(hours=24), timedelta(hours=1))
     assert settings.network_timezone == "Europe/Brussels" and settings.matrix_command_prefix == "!"
+    assert (settings.http_host, settings.http_port, settings.public_url) == ("127.0.0.1", 8080, None)
+
+
+def test_web_settings_as_an_operator_writes_them() -> None:
+    settings = load_settings(environ={"COWORKBOT_HTTP_HOST": "0.0.0.0", "COWORKBOT_HTTP_PORT": "0",
+                                      "COWORKBOT_PUBLIC_URL": "https://cowork.example.org/bot/"})
+    assert (settings.http_host, settings.http_port) == ("0.0.0.0", 0)  # 0: no web server
+    assert settings.public_url == "https://cowork.example.org/bot"  # links are built under it
+    webhook = load_settings(environ={"COWORKBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.org:8443/tg/updates"})
+    assert webhook.telegram_webhook_url == "https://bot.example.org:8443/tg/updates"
 
 
 def test_environment_overrides_file(tmp_path: Path) -> None:
@@ -49,6 +59,14 @@ def test_bad_values_name_the_setting(env: dict[str, str], message: str) -> None:
     ({"COWORKBOT_TELEGRAM_API_URL": "api.telegram.org"}, "COWORKBOT_TELEGRAM_API_URL: not an http"),
     ({"COWORKBOT_MATRIX_HOMESERVER": "https://m.org"}, "COWORKBOT_MATRIX_USER_ID: required"),
     ({"COWORKBOT_MATRIX_COMMAND_PREFIX": "! "}, "COWORKBOT_MATRIX_COMMAND_PREFIX"),
+    ({"COWORKBOT_HTTP_PORT": "65536"}, "COWORKBOT_HTTP_PORT: must be a whole number from 0 to 65535"),
+    ({"COWORKBOT_HTTP_PORT": "eighty"}, "COWORKBOT_HTTP_PORT: must be a whole number"),
+    ({"COWORKBOT_HTTP_HOST": "http://0.0.0.0"}, "COWORKBOT_HTTP_HOST: not a host name or address"),
+    ({"COWORKBOT_PUBLIC_URL": "cowork.example.org"}, "COWORKBOT_PUBLIC_URL: not an http"),
+    ({"COWORKBOT_TELEGRAM_WEBHOOK_URL": "http://bot.example.org/tg"}, "COWORKBOT_TELEGRAM_WEBHOOK_URL: Telegram needs an https"),
+    ({"COWORKBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.org:8080/tg"}, "COWORKBOT_TELEGRAM_WEBHOOK_URL: Telegram needs"),
+    ({"COWORKBOT_TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg", "COWORKBOT_HTTP_PORT": "0"},
+     "COWORKBOT_TELEGRAM_WEBHOOK_URL: needs the web server"),
 ])
 def test_out_of_range_values_name_the_setting(env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):

@@ -112,6 +112,7 @@ def test_compose_runs_the_bot_with_postgresql_and_synapse_in_the_dev_profile() -
     assert bot["environment"]["COWORKBOT_DATABASE_URL"].startswith("postgresql://coworkbot:")
     assert bot["depends_on"]["db"]["condition"] == "service_healthy"
     assert "bot-data:/data" in bot["volumes"]
+    assert bot["ports"] == ["127.0.0.1:8080:8080"]  # the web application, for a proxy on the host only
     assert "pg_isready" in db["healthcheck"]["test"]
     assert any(v.endswith(":/var/lib/postgresql/data") for v in db["volumes"])
     assert synapse["profiles"] == ["dev"] and "healthcheck" in synapse
