@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import aiohttp
+import pytest
 
+from tests.conftest import POSTGRES_URL, _reset_postgres
 from tests.integration.cli_process import BotProcess, clean_env, run_cli
 from tests.integration.telegram_emulator import TelegramEmulator
 from tests.integration.test_startup import TOKEN, assert_one_line, free_port
@@ -43,3 +46,49 @@ async def test_run_answers_probes_on_http_port_and_a_second_process_on_that_port
             assert_one_line(stderr, "COWORKBOT_HTTP_PORT", f"127.0.0.1:{port}")
         finally:
             await bot.stop()
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs COWORKBOT_TEST_POSTGRES_URL (PostgreSQL)")
+async def test_two_processes_on_postgresql_only_the_leader_is_ready_and_the_standby_becomes_ready_when_it_dies(
+        tmp_path: Path) -> None:
+    """What a load balancer sees: it sends the webhook and the feeds to the one /readyz calls ready."""
+    _reset_postgres(POSTGRES_URL)
+    ports = free_port(), free_port()
+    async with TelegramEmulator(TOKEN) as emu:
+        def env(port: int) -> dict[str, str]:
+            return clean_env(telegram_token=TOKEN, telegram_api_url=emu.base_url, http_port=str(port),
+                             database_url=POSTGRES_URL, log_level="INFO")
+
+        leader = await BotProcess.start("run", env=env(ports[0]))
+        standby = None
+        try:
+            await leader.wait_for_line("coworkbot running on telegram")
+            standby = await BotProcess.start("run", env=env(ports[1]))
+            await standby.wait_for_line("standing by")
+            async with aiohttp.ClientSession() as http:
+                first, second = (f"http://127.0.0.1:{port}" for port in ports)
+                assert await _ready_within(http, first, 10)
+                status, body = await _status(http, f"{second}/readyz")
+                assert status == 503 and body["checks"]["leader"] == {"ok": False}
+                assert (await _status(http, f"{second}/healthz"))[0] == 200  # alive, standing by
+                leader.proc.kill()
+                await leader.finish()
+                killed = time.monotonic()
+                assert await _ready_within(http, second, 15)
+                assert time.monotonic() - killed < 15
+        finally:
+            for process in (leader, standby):
+                if process is not None:
+                    await process.stop()
+
+
+async def _ready_within(http: aiohttp.ClientSession, base: str, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if (await _status(http, f"{base}/readyz"))[0] == 200:
+                return True
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.2)
+    return False
