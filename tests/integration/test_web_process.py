@@ -48,6 +48,36 @@ async def test_run_answers_probes_on_http_port_and_a_second_process_on_that_port
             await bot.stop()
 
 
+async def test_run_in_webhook_mode_answers_pushed_updates_and_never_polls(tmp_path: Path) -> None:
+    """`coworkbot run` with TELEGRAM_WEBHOOK_URL, as deployed behind a proxy that keeps the path."""
+    port = free_port()
+    async with TelegramEmulator(TOKEN) as emu:
+        emu.webhook_target = f"http://127.0.0.1:{port}"  # the proxy: the public https address → this port
+        env = clean_env(telegram_token=TOKEN, telegram_api_url=emu.base_url, http_port=str(port),
+                        telegram_webhook_url="https://bot.example.org/telegram/updates",
+                        database_url=f"sqlite:///{tmp_path / 'bot.db'}", log_level="INFO")
+        bot = await BotProcess.start("run", env=env)
+        try:
+            await bot.wait_for_line("coworkbot running on telegram")
+            user = {"id": 4242, "first_name": "Ana", "language_code": "fr"}
+            emu.add_chat(4242, "private", user=user)
+            emu.user_sends(4242, user, "/help")
+            for _ in range(100):
+                if emu.sent(4242):
+                    break
+                await asyncio.sleep(0.1)
+            assert emu.sent(4242), bot.stderr
+            assert not emu.calls_to("getUpdates")
+            hook = emu.webhook
+            assert hook is not None and hook["url"] == "https://bot.example.org/telegram/updates"
+            async with aiohttp.ClientSession() as http:  # someone else posting to the address is refused
+                async with http.post(f"http://127.0.0.1:{port}/telegram/updates", json={"update_id": 1}) as response:
+                    assert response.status == 403
+        finally:
+            await bot.stop()
+        assert TOKEN not in bot.stderr and hook["secret_token"] not in bot.stderr
+
+
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs COWORKBOT_TEST_POSTGRES_URL (PostgreSQL)")
 async def test_two_processes_on_postgresql_only_the_leader_is_ready_and_the_standby_becomes_ready_when_it_dies(
         tmp_path: Path) -> None:
