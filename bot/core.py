@@ -6,6 +6,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
 from datetime import datetime
 
@@ -34,6 +35,8 @@ _COMMAND: ContextVar[str | None] = ContextVar("command_name", default=None)
 #: Errors that mean "someone else wrote first": the whole message is handled again.
 CONFLICTS = (IntegrityError, OperationalError)
 CONFLICT_ATTEMPTS = 4
+#: Commands handled at once (each holds a database connection while it runs).
+COMMAND_THREADS = 4
 
 
 class RateLimiter:
@@ -82,6 +85,8 @@ class Core:
         self.clock = clock
         self.on_outbox = on_outbox
         self.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+        #: Commands run here, off the event loop (a pool of its own: jobs and probes never queue behind them).
+        self._threads = ThreadPoolExecutor(max_workers=COMMAND_THREADS, thread_name_prefix="command")
         self.admin_rights = ChatAdminRights(sessions, {} if chat_admin_checks is None else chat_admin_checks,
                                             ttl=admin_check_ttl)
 
@@ -125,7 +130,8 @@ class Core:
             await self._recheck_admin_rights(message)
         # The command's database work runs in a thread: the event loop keeps answering the
         # platforms (and /readyz) while a big /broadcast or /stats is written or read.
-        replies, outcome, queued = await asyncio.to_thread(self._transaction, message, parsed, len(text) > TEXT_MAX)
+        replies, outcome, queued = await asyncio.get_running_loop().run_in_executor(
+            self._threads, self._transaction, message, parsed, len(text) > TEXT_MAX)
         _OUTCOME.set(outcome)
         if queued and self.on_outbox:
             self.on_outbox()  # in the loop: the worker's wake-up event is not thread-safe
@@ -134,6 +140,7 @@ class Core:
     def _transaction(self, message: Message, parsed: tuple[str, str], too_long: bool) -> tuple[list[Reply], str, bool]:
         """(replies, outcome, whether messages were queued): the command in one transaction, run again
         after a write conflict. Blocking; runs in a worker thread."""
+        _OUTCOME.set("ok")  # the thread's own context: what the last command there left is not ours
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             with self.sessions() as session:
                 try:
