@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.messages import Adapter, Attachment, Button, ChatRef, DeliveryError, Reply, RetryAfter, Sender, SentRef
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 #: How long a claimed row is a worker's: longer than any send takes, short enough for a failover.
 LEASE = timedelta(seconds=30)
+#: Tries of one outcome's write when the database picks it as a deadlock's loser.
+WRITE_ATTEMPTS = 4
 BACKOFF_BASE = timedelta(seconds=2)
 
 
@@ -239,10 +242,25 @@ class DeliveryWorker:
         return True
 
     def _mark_sent(self, row: OutboxMessage, sent: SentRef | None) -> None:
-        with self.sessions() as session:
+        def write(session: Session) -> None:
             mark_sent(session, row, sent, {"status": "sent", "sent_at": self.clock(), "attempts": row.attempts + 1,
                                            "last_error": None, "file_data": None})
-            session.commit()
+        self._in_transaction(write)
+
+    def _in_transaction(self, write: Callable[[Session], None]) -> None:
+        """``write`` and commit; run again if the database picked it as a deadlock or conflict's loser
+        (a command in another thread or instance held what it needed). Blocking: call in a thread."""
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            with self.sessions() as session:
+                try:
+                    write(session)
+                    session.commit()
+                    return
+                except OperationalError:
+                    session.rollback()
+                    if attempt == WRITE_ATTEMPTS:
+                        raise
+                    log.info("outbox write retried after a conflict (attempt %d)", attempt)
 
     async def _failed(self, row: OutboxMessage, reason: str, *, permanent: bool) -> None:
         attempts = row.attempts + 1
@@ -256,18 +274,15 @@ class DeliveryWorker:
             await self._save(row.id, attempts=attempts, next_attempt_at=retry_at, last_error=reason[:500])
 
     def _forget_unreachable(self, row: OutboxMessage) -> None:
-        with self.sessions() as session:
-            forget_unreachable(session, row)
-            session.commit()
+        self._in_transaction(lambda session: forget_unreachable(session, row))
 
     async def _save(self, row_id: int | None, **values: Any) -> None:
         """Write one row's outcome in its own commit, at once (a crash loses at most this row)."""
         await asyncio.to_thread(self._write, row_id, values)
 
     def _write(self, row_id: int | None, values: dict[str, Any]) -> None:
-        with self.sessions() as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values))  # type: ignore[arg-type]
-            session.commit()
+        self._in_transaction(lambda session: session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == row_id).values(**values)))  # type: ignore[arg-type]
 
     async def run(self, poll_seconds: float = 1.0) -> None:
         """Deliver forever: on wakeup (new rows) or every ``poll_seconds``."""

@@ -22,7 +22,8 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, select
 
 from bot.messages import Adapter, Button, ChatRef, Reply, SentRef
-from storage.models import OutboxMessage, PostedMessage
+from storage.db import lock_row
+from storage.models import Event, OutboxMessage, PostedMessage
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ def mark_sent(session: Session, row: OutboxMessage, sent: SentRef | None, values
     if row.event_id is None:
         session.execute(update(table).where(table.c.id == row.id).values(**values))
         return
+    # The event first, as an answer does (it locks the event, then rewrites this row): taking the
+    # two in the other order let an answer and this commit deadlock on PostgreSQL.
+    lock_row(session, Event, row.event_id)
     # The text that went out is the one read at claim time; an answer since then rewrote the row.
     done = session.execute(update(table).where(table.c.id == row.id, table.c.text == row.text).values(**values))
     if row.edit_message_id is not None:

@@ -154,3 +154,42 @@ async def test_processes_at_once_keep_the_invariants(world: World) -> None:
         open_count = session.exec(select(func.count()).select_from(CheckIn)
                                   .where(CheckIn.member_id == ana.id, CheckIn.ended_at.is_(None))).one()
     assert open_count == 1
+
+
+async def test_answers_while_the_announcements_go_out_never_deadlock_the_delivery(
+        world: World, caplog: Any) -> None:
+    """Marking an announcement sent and an answer rewriting its counts touch the same two rows:
+    in opposite orders, PostgreSQL picked one as a deadlock's loser and a delivery round failed."""
+    from bot.spaces import link_chat
+
+    space = world.space("Hub")
+    world.member("ana", space, manager=True)
+    with world.sessions() as session:
+        for n in range(24):
+            link_chat(session, ChatRef("telegram", f"hub-{n}"), space)
+        session.commit()
+    event_id = await world.create_event("ana", "/event Workshop | in 3 days at 18:00 | Room 1", space)
+    users = [f"m{i}" for i in range(THREADS)]
+    for user in users:
+        world.member(user, space)
+    cores = [_own_core(world) for _ in range(4)]
+    adapter = FakeAdapter("telegram")
+
+    def act(i: int) -> Any:
+        if i == 0:  # a delivery worker of its own, one row at a time: many commits among the answers
+            worker = DeliveryWorker(session_factory(create_db_engine(world.settings.database_url)),
+                                    {"telegram": adapter}, clock=world.clock, batch_size=1)
+
+            async def run() -> None:
+                while await worker.deliver_due():
+                    pass
+
+            return asyncio.run(run())
+        return _say(cores[i % 4], users[i - 1], f"/rsvp {event_id} yes")
+
+    with caplog.at_level("INFO"):
+        answers = _together(THREADS + 1, act)
+    _no_failure([a for a in answers if a is not None])
+    assert "delivery round failed" not in caplog.text
+    announced = Counter(chat.chat_id for chat, reply in adapter.sent if "Workshop" in reply.text)
+    assert len(announced) == 25 and set(announced.values()) == {1}  # every chat once, none twice
