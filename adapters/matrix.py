@@ -158,7 +158,7 @@ class MatrixAdapter:
             await self._accept_invites(response)  # first start ever: history is not news
         else:
             await self._process(response)
-        save_state(self.sessions, self._key("next_batch"), response.next_batch)
+        await asyncio.to_thread(save_state, self.sessions, self._key("next_batch"), response.next_batch)
         self._since = response.next_batch
         self.heartbeat.beat()
         self._synced.set()

@@ -81,7 +81,7 @@ class UpdatePoller:
             next_offset = max(u["update_id"] for u in updates) + 1
             if self.store is not None:
                 try:
-                    self.store.fetched(updates, next_offset)
+                    await asyncio.to_thread(self.store.fetched, updates, next_offset)  # off the loop
                 except Exception:  # noqa: BLE001 - not kept, so not confirmed: Telegram sends them again
                     log.exception("telegram: could not keep the updates fetched; asking again")
                     await asyncio.sleep(delay)

@@ -141,6 +141,6 @@ class UpdateDispatcher:
                 log.exception("telegram: error while handling an update")
         if self.store is not None:
             try:
-                self.store.handled(update.update_id)
+                await asyncio.to_thread(self.store.handled, update.update_id)  # database work off the loop
             except Exception:  # noqa: BLE001 - at worst it is handled once more after a restart
                 log.exception("telegram: could not record an update as handled")

@@ -2,8 +2,8 @@
 
 A scrape reads the database (outbox, open check-ins) and renders in a thread,
 so the event loop keeps answering the platforms meanwhile. A database that
-hangs must not pile up threads, one per scrape, until commands find none left
-(they run in the same pool): one read at a time is in flight, every scrape
+hangs must not pile up threads, one per scrape, until the outbox and the jobs
+find none left (they share that pool): one read at a time is in flight, every scrape
 shares it, and a scrape waits ``patience`` seconds at most before answering
 without the database's figures.
 """
