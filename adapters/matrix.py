@@ -51,6 +51,7 @@ from storage.db import SessionFactory
 from storage.state import load_state, save_state
 
 log = logging.getLogger(__name__)
+STOP_GRACE = 10.0  # seconds a stop waits for the sync batch in hand (its commands, replies and token)
 
 class MatrixAdapter:
     platform = "matrix"
@@ -75,6 +76,7 @@ class MatrixAdapter:
         self.client: AsyncClient | None = None
         self._handle: MessageHandler | None = None
         self._task: asyncio.Task[None] | None = None
+        self._batch: asyncio.Future[None] | None = None  # the sync being handled
         self._since: str | None = None
         self._synced = asyncio.Event()
         self._warned_rooms: set[str] = set()
@@ -135,6 +137,8 @@ class MatrixAdapter:
                 await self._task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
                 pass
+        if self._batch is not None and not self._batch.done():  # the batch in hand is finished first
+            await asyncio.wait({self._batch}, timeout=STOP_GRACE)
         if self.client is not None:
             await self.client.close()
 
@@ -149,6 +153,13 @@ class MatrixAdapter:
                 raise answer_error(self.settings, response, credential)
             status = http_status(response)
             raise SyncFailed(f"HTTP {status}" if status else str(response.status_code or response.message))
+        # A stop waits for the batch (see stop): cut off between a reply and the saved token, a
+        # restart would handle its commands again.
+        self._batch = asyncio.ensure_future(self._take(client, response))
+        await asyncio.shield(self._batch)
+
+    async def _take(self, client: AsyncClient, response: SyncResponse) -> None:
+        """Everything a sync brought, handled, then its token saved: the next run starts after it."""
         if self.encryption:
             await crypto_housekeeping(client)
         for event in response.account_data_events:  # another device or client changed our direct chats
@@ -158,7 +169,7 @@ class MatrixAdapter:
             await self._accept_invites(response)  # first start ever: history is not news
         else:
             await self._process(response)
-        await asyncio.to_thread(save_state, self.sessions, self._key("next_batch"), response.next_batch)
+        save_state(self.sessions, self._key("next_batch"), response.next_batch)
         self._since = response.next_batch
         self.heartbeat.beat()
         self._synced.set()
