@@ -22,12 +22,13 @@ import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 from markupsafe import Markup
 from sqlmodel import Session, col, select, update
 
@@ -53,20 +54,31 @@ PASS_SECONDS = 30  # safety-net interval of the reminder pass
 PLAN_SECONDS = 3600  # how often the horizon is extended
 
 
+@lru_cache(maxsize=4096)
+def recurrence(text: str, first: datetime, tz: ZoneInfo) -> rrule | rruleset:
+    """An event's RRULE from its first start in local wall time, parsed once (the public page,
+    the feeds and the reminder pass ask every recurring event for its starts again and again)."""
+    return rrulestr(text, dtstart=first.astimezone(tz))
+
+
 def occurrences(event: Event, tz: ZoneInfo, start: datetime, end: datetime) -> list[datetime]:
     """Starts (UTC) of ``event`` in [start, end], recurrences stepped in local wall time."""
     if not event.rrule:
         return [event.starts_at] if start <= event.starts_at <= end else []
-    rule = rrulestr(event.rrule, dtstart=event.starts_at.astimezone(tz))
-    found = rule.between(start.astimezone(tz), end.astimezone(tz), inc=True)
+    found = recurrence(event.rrule, event.starts_at, tz).between(start.astimezone(tz), end.astimezone(tz), inc=True)
     return [moment.astimezone(timezone.utc) for moment in found]
 
 
 def next_occurrence(event: Event, tz: ZoneInfo, now: datetime) -> datetime | None:
     """The first start at or after ``now`` (None when a one-off event is over)."""
-    if not event.rrule:
-        return event.starts_at if event.starts_at >= now else None
-    found = rrulestr(event.rrule, dtstart=event.starts_at.astimezone(tz)).after(now.astimezone(tz), inc=True)
+    return next_start(event.starts_at, event.rrule, tz, now)
+
+
+def next_start(first: datetime, rule: str | None, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """:func:`next_occurrence` from an event's columns (for queries that read columns, not rows)."""
+    if not rule:
+        return first if first >= now else None
+    found = recurrence(rule, first, tz).after(now.astimezone(tz), inc=True)
     return found.astimezone(timezone.utc) if found else None
 
 

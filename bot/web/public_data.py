@@ -8,18 +8,18 @@ network of 400 spaces and 1,000 events stays well inside a page's time budget.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrule, rruleset, rrulestr
 from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from bot.calendar_feeds import network_feed_path
 from bot.checkins import present_counts
 from bot.opening_hours import Week, is_open, stored_hours
+from bot.reminders import next_start
 from storage.models import CheckIn, Event, Space
 
 #: Upcoming events listed on a page; the rest are in the calendar feed.
@@ -99,20 +99,6 @@ def _space(row: tuple, present: int) -> PublicSpace:  # type: ignore[type-arg]
     return PublicSpace(*row, present=present)
 
 
-@lru_cache(maxsize=4096)
-def _rule(text: str, first: datetime, tz: str) -> rrule | rruleset:
-    """A recurrence, parsed once: the page asks every recurring event for its next start on every view."""
-    return rrulestr(text, dtstart=first.astimezone(zone(tz)))
-
-
-def next_start(first: datetime, text: str | None, tz: str, now: datetime) -> datetime | None:
-    """As :func:`bot.reminders.next_occurrence` (recurrences stepped in the space's wall time), cached."""
-    if not text:
-        return first if first >= now else None
-    found = _rule(text, first, tz).after(now.astimezone(zone(tz)), inc=True)
-    return found.astimezone(timezone.utc) if found else None
-
-
 _EVENT_COLUMNS = (Event.id, Event.title, Event.location, Event.starts_at, Event.ends_at, Event.rrule, Event.network,
                   Space.slug, Space.name, Space.city, Space.timezone)
 
@@ -127,7 +113,7 @@ def _upcoming(session: Session, now: datetime, shown: int, *conditions: Any) -> 
                     *conditions))
     found = []
     for event_id, title, location, first, end, text, network, slug, name, city, tz in session.exec(query).all():
-        start = next_start(first, text, tz, now)
+        start = next_start(first, text, zone(tz), now)
         if start is None:
             continue
         found.append(PublicEvent(event_id, title, location, start, start + (end - first) if end else None, text,
