@@ -153,6 +153,7 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
     stop = asyncio.Event()
     web = WebContext(settings) if settings.http_port else None
     server = WebServer(web) if web is not None else None
+    standby_engine = None  # the web's reads before this process leads
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(loop_exception_handler)  # an unawaited task's error is logged, redacted
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -168,13 +169,16 @@ async def serve(settings: Settings, make_adapters: Callable[[Runtime], list[Adap
             return
         if web is not None:
             # Reading only (feeds, pages, readiness), on a standby too: the leader migrates.
-            engine = await asyncio.to_thread(open_engine, settings.database_url, migrate=False, writable=False)
-            web.sessions = session_factory(engine)
+            standby_engine = await asyncio.to_thread(open_engine, settings.database_url, migrate=False,
+                                                     writable=False)
+            web.sessions = session_factory(standby_engine)
         if not await _first(lock.acquire(), stop.wait()):
             return  # told to stop while standing by
         if web is not None:
             web.state.leader = True
         runtime = await start(settings, make_adapters, stop=stop, web=web)
+        if standby_engine is not None:
+            standby_engine.dispose()  # the web reads through the leader's sessions now
         # dateparser's language data (about 2 s), so that a rare phrase in a first /event is not
         # slow either; in a thread, after the adapters listen: start-up never waits for it.
         warming = asyncio.ensure_future(asyncio.to_thread(warm_up, LANGUAGES))
